@@ -1,0 +1,335 @@
+/* GEMM driver (blocking, packing, threads, GEMV routing) and the portable C kernels; see gemm.h. */
+#include "gemm.h"
+#include "threadpool.h"
+#include "cpu.h"
+#include <stdlib.h>
+#include <string.h>
+#include <stdatomic.h>
+
+/* ---------- per-thread scratch ---------- */
+static _Thread_local float *t_buf[4];
+static _Thread_local size_t t_cap[4];
+
+float *thread_scratch(int slot, size_t floats) {
+  if (floats > t_cap[slot]) {
+    free(t_buf[slot]);
+    t_buf[slot] = NULL;
+    t_cap[slot] = 0;
+    size_t want = floats + 64; /* slack: vector packers may write up to 16 floats past a panel */
+    void *p = NULL;
+    if (posix_memalign(&p, 64, want * sizeof(float)) != 0) return NULL;
+    t_buf[slot] = (float *)p;
+    t_cap[slot] = floats;
+  }
+  return t_buf[slot];
+}
+
+/* ---------- portable pieces ---------- */
+#define P_MR 4
+#define P_NR 8
+
+void pack_a_generic(const float *a, long lda, int transA, long i0, long k0, int mc, int kc, int mr, float *dst) {
+  for (int p = 0; p < mc; p += mr) {
+    int rows = mc - p < mr ? mc - p : mr;
+    float *d = dst + (long)p * kc;
+    for (int k = 0; k < kc; k++) {
+      int r = 0;
+      if (transA) {
+        const float *src = a + (k0 + k) * lda + i0 + p;
+        for (; r < rows; r++) d[k * mr + r] = src[r];
+      } else {
+        const float *src = a + (i0 + p) * lda + k0 + k;
+        for (; r < rows; r++) d[k * mr + r] = src[r * lda];
+      }
+      for (; r < mr; r++) d[k * mr + r] = 0.f;
+    }
+  }
+}
+
+void pack_b_generic(const float *b, long ldb, int transB, long k0, long j0, int kc, int nc, int nr, float *dst) {
+  for (int q = 0; q < nc; q += nr) {
+    int cols = nc - q < nr ? nc - q : nr;
+    float *d = dst + (long)q * kc;
+    for (int k = 0; k < kc; k++) {
+      int c = 0;
+      if (transB) {
+        const float *src = b + (j0 + q) * ldb + k0 + k;
+        for (; c < cols; c++) d[k * nr + c] = src[c * ldb];
+      } else {
+        const float *src = b + (k0 + k) * ldb + j0 + q;
+        for (; c < cols; c++) d[k * nr + c] = src[c];
+      }
+      for (; c < nr; c++) d[k * nr + c] = 0.f;
+    }
+  }
+}
+
+static void p_pack_a(const float *a, long lda, int transA, long i0, long k0, int mc, int kc, float *dst) {
+  pack_a_generic(a, lda, transA, i0, k0, mc, kc, P_MR, dst);
+}
+static void p_pack_b(const float *b, long ldb, int transB, long k0, long j0, int kc, int nc, float *dst) {
+  pack_b_generic(b, ldb, transB, k0, j0, kc, nc, P_NR, dst);
+}
+
+static void p_kernel(long kc, const float *pa, const float *pb, float *c, long ldc, float alpha, float beta) {
+  float acc[P_MR][P_NR];
+  memset(acc, 0, sizeof acc);
+  for (long k = 0; k < kc; k++) {
+    const float *av = pa + k * P_MR, *bv = pb + k * P_NR;
+    for (int i = 0; i < P_MR; i++)
+      for (int j = 0; j < P_NR; j++) acc[i][j] += av[i] * bv[j];
+  }
+  for (int i = 0; i < P_MR; i++) {
+    float *ci = c + i * ldc;
+    if (beta == 0.f) for (int j = 0; j < P_NR; j++) ci[j] = alpha * acc[i][j];
+    else for (int j = 0; j < P_NR; j++) ci[j] = alpha * acc[i][j] + beta * ci[j];
+  }
+}
+
+static void p_gemv_t(const float *x, const float *w, long ldw, long K, long j0, long j1, float *y, long incy, float alpha, float beta) {
+  for (long j = j0; j < j1; j++) {
+    const float *wj = w + j * ldw;
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    long k = 0;
+    for (; k + 4 <= K; k += 4) {
+      s0 += x[k] * wj[k];
+      s1 += x[k + 1] * wj[k + 1];
+      s2 += x[k + 2] * wj[k + 2];
+      s3 += x[k + 3] * wj[k + 3];
+    }
+    for (; k < K; k++) s0 += x[k] * wj[k];
+    float s = (s0 + s1) + (s2 + s3);
+    y[j * incy] = beta == 0.f ? alpha * s : alpha * s + beta * y[j * incy];
+  }
+}
+
+static void p_gemv_n(const float *x, const float *b, long ldb, long K, long j0, long j1, float *y, long incy, float alpha, float beta) {
+  enum { BLK = 64 };
+  float acc[BLK];
+  for (long jb = j0; jb < j1; jb += BLK) {
+    int w = (int)(j1 - jb < BLK ? j1 - jb : BLK);
+    for (int j = 0; j < w; j++) acc[j] = 0.f;
+    for (long k = 0; k < K; k++) {
+      const float *bk = b + k * ldb + jb;
+      float xv = x[k];
+      for (int j = 0; j < w; j++) acc[j] += xv * bk[j];
+    }
+    for (int j = 0; j < w; j++) {
+      float *yy = y + (jb + j) * incy;
+      *yy = beta == 0.f ? alpha * acc[j] : alpha * acc[j] + beta * *yy;
+    }
+  }
+}
+
+const gemm_impl gemm_portable = {"portable", P_MR, P_NR, 64, 256, 2048, p_pack_a, p_pack_b, p_kernel, p_gemv_t, p_gemv_n};
+
+/* ---------- selection ---------- */
+static const gemm_impl *g_impl = NULL;
+static gemm_impl g_tuned; /* copy with block sizes from the environment (tuning) */
+
+static const gemm_impl *tune_env(const gemm_impl *base) {
+  const char *mc = getenv("BERTCHAT_GEMM_MC"), *kc = getenv("BERTCHAT_GEMM_KC"), *nc = getenv("BERTCHAT_GEMM_NC");
+  if (!mc && !kc && !nc) return base;
+  g_tuned = *base;
+  if (mc && atoi(mc) > 0) g_tuned.mc = (atoi(mc) + base->mr - 1) / base->mr * base->mr;
+  if (kc && atoi(kc) > 0) g_tuned.kc = atoi(kc);
+  if (nc && atoi(nc) > 0) g_tuned.nc = (atoi(nc) + base->nr - 1) / base->nr * base->nr;
+  return &g_tuned;
+}
+
+const gemm_impl *gemm_current(void) {
+  if (!g_impl) {
+#if defined(BERTCHAT_X86)
+    if (cpu_has_avx2_fma()) g_impl = tune_env(&gemm_avx2);
+    else
+#endif
+      g_impl = tune_env(&gemm_portable);
+  }
+  return g_impl;
+}
+
+int gemm_select(const char *name) {
+  if (strcmp(name, "portable") == 0) { g_impl = tune_env(&gemm_portable); return 1; }
+#if defined(BERTCHAT_X86)
+  if (strcmp(name, "avx2") == 0 && cpu_has_avx2_fma()) { g_impl = tune_env(&gemm_avx2); return 1; }
+#endif
+  return 0;
+}
+
+/* ---------- driver ---------- */
+
+/* C = beta*C over an m x n block (the K == 0 / alpha == 0 case). */
+static void scale_c(float *c, long ldc, long m, long n, float beta) {
+  for (long i = 0; i < m; i++) {
+    float *ci = c + i * ldc;
+    if (beta == 0.f) memset(ci, 0, (size_t)n * sizeof(float));
+    else if (beta != 1.f) for (long j = 0; j < n; j++) ci[j] *= beta;
+  }
+}
+
+/* One tile of C: rows [m0, m1), cols [n0, n1) of batch item bi. */
+static void gemm_tile(const gemm_impl *im, const gemm_args *p, long bi, long m0, long m1, long n0, long n1) {
+  const float *A = p->a + bi * p->strideA;
+  const float *B = p->b + bi * p->strideB;
+  float *C = p->c + bi * p->strideC;
+  const int MR = im->mr, NR = im->nr;
+  const long M = m1 - m0, N = n1 - n0, K = p->K;
+  if (M <= 0 || N <= 0) return;
+  if (K == 0 || p->alpha == 0.f) {
+    scale_c(C + m0 * p->ldc + n0, p->ldc, M, N, p->beta);
+    return;
+  }
+  /* balanced blocks: split each dimension into equal-ish pieces no larger than the configured block */
+  long nkb = (K + im->kc - 1) / im->kc;
+  long KC = (K + nkb - 1) / nkb;
+  long nmb = (M + im->mc - 1) / im->mc;
+  long MC = ((M + nmb - 1) / nmb + MR - 1) / MR * MR;
+  long nnb = (N + im->nc - 1) / im->nc;
+  long NC = ((N + nnb - 1) / nnb + NR - 1) / NR * NR;
+  long ncap = NC, mcap = MC;
+  float *bp = thread_scratch(0, (size_t)KC * ncap);
+  float *ap = thread_scratch(1, (size_t)KC * mcap);
+  float *tmp = thread_scratch(2, (size_t)MR * NR);
+  if (!bp || !ap || !tmp) return; /* out of memory: leave C (cannot report from here) */
+  const long ldc = p->ldc;
+  for (long jc = 0; jc < N; jc += NC) {
+    int nc = (int)(N - jc < NC ? N - jc : NC);
+    for (long pc = 0; pc < K; pc += KC) {
+      int kc = (int)(K - pc < KC ? K - pc : KC);
+      float beta = pc == 0 ? p->beta : 1.f;
+      im->pack_b(B, p->ldb, p->transB, pc, n0 + jc, kc, nc, bp);
+      for (long ic = 0; ic < M; ic += MC) {
+        int mc = (int)(M - ic < MC ? M - ic : MC);
+        im->pack_a(A, p->lda, p->transA, m0 + ic, pc, mc, kc, ap);
+        for (int jr = 0; jr < nc; jr += NR) {
+          int nr = nc - jr < NR ? nc - jr : NR;
+          const float *pb = bp + (long)jr * kc;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int mr = mc - ir < MR ? mc - ir : MR;
+            const float *pa = ap + (long)ir * kc;
+            float *c = C + (m0 + ic + ir) * ldc + n0 + jc + jr;
+            if (mr == MR && nr == NR) {
+              im->kernel(kc, pa, pb, c, ldc, p->alpha, beta);
+            } else {
+              im->kernel(kc, pa, pb, tmp, NR, 1.f, 0.f);
+              for (int i = 0; i < mr; i++)
+                for (int j = 0; j < nr; j++) {
+                  float v = p->alpha * tmp[i * NR + j];
+                  c[i * ldc + j] = beta == 0.f ? v : v + beta * c[i * ldc + j];
+                }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/* ---- GEMV (M == 1): memory-bound, threads over N ---- */
+static void gemv_rows(const gemm_impl *im, const gemm_args *p, long bi, long j0, long j1) {
+  const float *A = p->a + bi * p->strideA;
+  const float *B = p->b + bi * p->strideB;
+  float *C = p->c + bi * p->strideC;
+  const long K = p->K;
+  if (j1 <= j0) return;
+  if (K == 0 || p->alpha == 0.f) {
+    for (long j = j0; j < j1; j++) C[j] = p->beta == 0.f ? 0.f : p->beta * C[j];
+    return;
+  }
+  const float *x = A;
+  if (p->transA && p->lda != 1) { /* op(A) row 0 is strided: gather it */
+    float *xs = thread_scratch(3, (size_t)K);
+    if (!xs) return;
+    for (long k = 0; k < K; k++) xs[k] = A[k * p->lda];
+    x = xs;
+  }
+  if (p->transB) im->gemv_t(x, B, p->ldb, K, j0, j1, C, 1, p->alpha, p->beta);
+  else im->gemv_n(x, B, p->ldb, K, j0, j1, C, 1, p->alpha, p->beta);
+}
+
+typedef struct {
+  const gemm_impl *im;
+  const gemm_args *p;
+  long pm, pn;          /* parts per batch item along M and N */
+  long ntasks;
+  int gemv;
+  _Atomic long next;
+} gemm_job;
+
+static void run_task(gemm_job *job, long t) {
+  const gemm_args *p = job->p;
+  long per = job->pm * job->pn;
+  long bi = t / per, r = t % per;
+  long im_ = r / job->pn, in_ = r % job->pn;
+  if (job->gemv) {
+    /* split N into pn chunks, multiples of 16 */
+    long chunk = (p->N + job->pn - 1) / job->pn;
+    chunk = (chunk + 15) / 16 * 16;
+    long j0 = in_ * chunk, j1 = j0 + chunk < p->N ? j0 + chunk : p->N;
+    gemv_rows(job->im, p, bi, j0, j1);
+    return;
+  }
+  const int MR = job->im->mr, NR = job->im->nr;
+  long mblk = (p->M + MR - 1) / MR, nblk = (p->N + NR - 1) / NR;
+  long m0 = (mblk * im_ / job->pm) * MR, m1 = (mblk * (im_ + 1) / job->pm) * MR;
+  long n0 = (nblk * in_ / job->pn) * NR, n1 = (nblk * (in_ + 1) / job->pn) * NR;
+  if (m1 > p->M) m1 = p->M;
+  if (n1 > p->N) n1 = p->N;
+  gemm_tile(job->im, p, bi, m0, m1, n0, n1);
+}
+
+static void gemm_worker(void *ctx, int tid, int nt) {
+  (void)tid; (void)nt;
+  gemm_job *job = (gemm_job *)ctx;
+  for (;;) {
+    long t = atomic_fetch_add(&job->next, 1);
+    if (t >= job->ntasks) break;
+    run_task(job, t);
+  }
+}
+
+void sgemm(const gemm_args *p, int nthreads) {
+  if (p->M <= 0 || p->N <= 0 || p->batch <= 0) return;
+  const gemm_impl *im = gemm_current();
+  gemm_job job;
+  job.im = im;
+  job.p = p;
+  job.gemv = p->M == 1;
+  atomic_init(&job.next, 0);
+  double flops = 2.0 * (double)p->M * (double)p->N * (double)p->K * (double)p->batch;
+  int T = nthreads;
+  /* small problems: one thread (dispatch costs ~1-2 us while workers spin, more when they sleep) */
+  if (job.gemv) {
+    if (flops < 65536.0) T = 1;
+  } else if (flops < 400000.0) T = 1;
+  job.pm = job.pn = 1;
+  if (T > 1 && p->batch < T) {
+    long parts = (T + p->batch - 1) / p->batch;
+    if (job.gemv) {
+      long maxp = (p->N + 15) / 16;
+      job.pn = parts < maxp ? parts : maxp;
+    } else {
+      /* choose pm * pn = parts minimising redundant packing pn*M*K + pm*K*N */
+      long mblk = (p->M + im->mr - 1) / im->mr, nblk = (p->N + im->nr - 1) / im->nr;
+      double best = -1;
+      for (long pm = 1; pm <= parts; pm++) {
+        if (parts % pm) continue;
+        long pn = parts / pm;
+        if (pm > mblk || pn > nblk) continue;
+        double cost = (double)pn * p->M + (double)pm * p->N;
+        if (best < 0 || cost < best) { best = cost; job.pm = pm; job.pn = pn; }
+      }
+      if (best < 0) { /* tiny dimension: split the larger one as far as it goes */
+        if (nblk >= mblk) job.pn = parts < nblk ? parts : nblk;
+        else job.pm = parts < mblk ? parts : mblk;
+      }
+    }
+  }
+  job.ntasks = p->batch * job.pm * job.pn;
+  if (T > job.ntasks) T = (int)job.ntasks;
+  if (T <= 1) {
+    for (long t = 0; t < job.ntasks; t++) run_task(&job, t);
+    return;
+  }
+  pool_run(gemm_worker, &job, T);
+}

@@ -1,0 +1,51 @@
+/* SGEMM / SGEMV for the native back end: strided, batched C = alpha*op(A)*op(B) + beta*C (see GemmArgs in
+ * src/tensor/backend/backend.ts). GotoBLAS/BLIS structure: B packed into KCxNR panels, A into MRxKC panels,
+ * a register-blocked micro-kernel, cache blocking MC/KC/NC, threads over independent tiles of C.
+ * gemm.c holds the driver and the portable path; gemm_avx2.c the AVX2/FMA kernels (chosen at run time). */
+#ifndef BERTCHAT_GEMM_H
+#define BERTCHAT_GEMM_H
+#include <stddef.h>
+
+typedef struct {
+  int transA, transB;
+  long M, N, K;
+  float alpha, beta;
+  const float *a; long lda, strideA;
+  const float *b; long ldb, strideB;
+  float *c; long ldc, strideC;
+  long batch;
+} gemm_args;
+
+/* One implementation of the inner pieces; the driver is shared. */
+typedef struct gemm_impl {
+  const char *name;
+  int mr, nr;        /* micro-tile */
+  int mc, kc, nc;    /* cache blocks (mc multiple of mr, nc multiple of nr) */
+  /* op(A)[i0:i0+mc, k0:k0+kc] -> panels of mr rows: panel p at dst + p*mr*kc, (r, k) at [k*mr + r]; zero-padded. */
+  void (*pack_a)(const float *a, long lda, int transA, long i0, long k0, int mc, int kc, float *dst);
+  /* op(B)[k0:k0+kc, j0:j0+nc] -> panels of nr cols: panel q at dst + q*nr*kc, (k, c) at [k*nr + c]; zero-padded. */
+  void (*pack_b)(const float *b, long ldb, int transB, long k0, long j0, int kc, int nc, float *dst);
+  /* Full mr x nr tile: C = alpha*Ap*Bp + beta*C (beta == 0: C is write-only). */
+  void (*kernel)(long kc, const float *pa, const float *pb, float *c, long ldc, float alpha, float beta);
+  /* y[j*incy] = alpha * dot(x, W[j, :K]) + beta*y, j in [j0, j1); W rows of stride ldw. */
+  void (*gemv_t)(const float *x, const float *w, long ldw, long K, long j0, long j1, float *y, long incy, float alpha, float beta);
+  /* y[j*incy] = alpha * sum_k x[k] * B[k, j] + beta*y, j in [j0, j1); B rows of stride ldb. */
+  void (*gemv_n)(const float *x, const float *b, long ldb, long K, long j0, long j1, float *y, long incy, float alpha, float beta);
+} gemm_impl;
+
+extern const gemm_impl gemm_portable;
+#if defined(BERTCHAT_X86)
+extern const gemm_impl gemm_avx2;
+#endif
+
+/* The implementation in use (AVX2 when the CPU has AVX2+FMA, else portable). */
+const gemm_impl *gemm_current(void);
+/* Forces one by name ("avx2", "portable"); returns 0 when unknown or unsupported. */
+int gemm_select(const char *name);
+
+void sgemm(const gemm_args *p, int nthreads);
+
+/* Aligned scratch owned by the calling thread (slot 0..3), grown on demand; NULL on allocation failure. */
+float *thread_scratch(int slot, size_t floats);
+
+#endif
