@@ -80,7 +80,7 @@ export class JsonTokenizer extends Tokenizer {
     return { ids: out, typeIds: res.token_type_ids };
   }
 
-  protected override get defaultCleanUp(): boolean {
+  override get cleanUpTokenizationSpaces(): boolean {
     return this.settings.cleanUpTokenizationSpaces ?? this.modelType === 'WordPiece';
   }
 
@@ -98,6 +98,6 @@ export class JsonTokenizer extends Tokenizer {
     }
     if (kept.length === 0) return '';
     const text = this.hf.decode(kept, { skip_special_tokens: opts.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false });
-    return (opts.cleanUpTokenizationSpaces ?? this.defaultCleanUp) ? cleanUpTokenization(text) : text;
+    return (opts.cleanUpTokenizationSpaces ?? this.cleanUpTokenizationSpaces) ? cleanUpTokenization(text) : text;
   }
 }

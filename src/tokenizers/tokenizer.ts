@@ -47,8 +47,8 @@ export abstract class Tokenizer {
       ? { ids: ids.slice(), typeIds: new Array<number>(ids.length).fill(0) }
       : { ids: ids.concat(pair), typeIds: new Array<number>(ids.length).fill(0).concat(new Array<number>(pair.length).fill(1)) };
   }
-  /** Whether decode removes spaces before punctuation by default. */
-  protected get defaultCleanUp(): boolean {
+  /** Whether decode removes spaces before punctuation by default (HF clean_up_tokenization_spaces). */
+  get cleanUpTokenizationSpaces(): boolean {
     return this.settings.cleanUpTokenizationSpaces ?? false;
   }
 
@@ -212,7 +212,7 @@ export abstract class Tokenizer {
   decode(ids: number[], opts: DecodeOptions = {}): string {
     const tokens = this.convertIdsToTokens(ids, opts.skipSpecialTokens ?? false);
     const text = this.tokensToString(tokens);
-    return (opts.cleanUpTokenizationSpaces ?? this.defaultCleanUp) ? cleanUpTokenization(text) : text;
+    return (opts.cleanUpTokenizationSpaces ?? this.cleanUpTokenizationSpaces) ? cleanUpTokenization(text) : text;
   }
 
   /** Decodes each row; see `decode`. */

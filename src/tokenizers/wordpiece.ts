@@ -147,7 +147,7 @@ export class BertTokenizer extends Tokenizer {
     return { ids: a.concat(b), typeIds: new Array<number>(a.length).fill(0).concat(new Array<number>(b.length).fill(1)) };
   }
 
-  protected override get defaultCleanUp(): boolean {
+  override get cleanUpTokenizationSpaces(): boolean {
     return this.settings.cleanUpTokenizationSpaces ?? true;
   }
 
