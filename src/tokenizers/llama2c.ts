@@ -142,7 +142,8 @@ export class Llama2cTokenizer extends Tokenizer {
   }
 
   /**
-   * run.c's decode: a piece after BOS loses its leading space; `<0xXX>` pieces are raw bytes; then UTF-8.
+   * run.c's decode: a piece after BOS loses its leading space; `<0xXX>` pieces are raw bytes; BOS/EOS print
+   * nothing; then UTF-8 (invalid bytes → U+FFFD).
    * @example tok.decode(tok.encode('héllo').inputIds) // 'héllo'
    */
   override decode(ids: number[], opts: DecodeOptions = {}): string {
@@ -151,7 +152,8 @@ export class Llama2cTokenizer extends Tokenizer {
     for (const id of ids) {
       const p = this.pieces[id];
       if (p === undefined) throw new BertchatError('INDEX_OUT_OF_RANGE', `token id ${id} is outside the vocabulary (size ${this.vocabSize})`);
-      const skip = opts.skipSpecialTokens && id <= 2;
+      // BOS/EOS are never printed (run.c prints neither; their exported pieces are "\n<s>\n", "\n</s>\n").
+      const skip = id === 1 || id === 2 || (opts.skipSpecialTokens === true && id === 0);
       if (!skip) {
         const m = BYTE_PIECE.exec(this.binPieces[id]!);
         if (m) bytes.push(parseInt(m[1]!, 16));

@@ -1,0 +1,54 @@
+// The stream decoder: never half a UTF-8 character, `##` continuation spacing, clean-up look-ahead,
+// and the concatenation of all pieces equals decode(all ids).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { smallBert, smallGpt2 } from './fixtures.js';
+import { createStreamDecoder } from '../../../src/tokenizers/stream-decoder.js';
+import type { Tokenizer } from '../../../src/tokenizers/tokenizer.js';
+
+function stream(tok: Tokenizer, ids: number[], skipSpecialTokens = false): string[] {
+  const sd = createStreamDecoder(tok, { skipSpecialTokens });
+  const pieces = ids.map((id) => sd.push(id));
+  pieces.push(sd.flush());
+  return pieces;
+}
+
+test('byte-level BPE: an emoji split over 4 byte tokens comes out whole when the last byte arrives', () => {
+  const tok = smallGpt2();
+  const ids = tok.encode('hi 😀').inputIds;
+  assert.equal(ids.length, 2 + 1 + 4, 'h i Ġ + 4 bytes of the emoji');
+  const pieces = stream(tok, ids);
+  assert.deepEqual(pieces, ['h', 'i', ' ', '', '', '', '😀', '']);
+});
+
+test('byte-level BPE: CJK, ZWJ emoji and specials: concatenation equals decode()', () => {
+  const tok = smallGpt2();
+  for (const text of ['你好，世界', '👨‍👩‍👧‍👦 family', 'hello world<|endoftext|>more 🇺🇳', 'é\u0301 ok', '']) {
+    const ids = tok.encode(text).inputIds;
+    for (const skip of [false, true]) {
+      const pieces = stream(tok, ids, skip);
+      assert.equal(pieces.join(''), tok.decode(ids, { skipSpecialTokens: skip }), text);
+      for (const p of pieces) assert.ok(!p.includes('\uFFFD'), `no replacement character in ${JSON.stringify(p)}`);
+    }
+  }
+});
+
+test('WordPiece: ## continuations join without a space, clean-up is applied consistently', () => {
+  const tok = smallBert();
+  const ids = tok.encode("Hello, world! don't playing cats.").inputIds;
+  for (const skip of [false, true]) {
+    const pieces = stream(tok, ids, skip);
+    assert.equal(pieces.join(''), tok.decode(ids, { skipSpecialTokens: skip }));
+  }
+  const p = stream(tok, tok.encode('playing', { addSpecialTokens: false }).inputIds);
+  assert.equal(p.join(''), 'playing');
+  assert.ok(!p.some((x) => x.includes('#')));
+});
+
+test('push accepts several ids; ids are recorded', () => {
+  const tok = smallGpt2();
+  const sd = createStreamDecoder(tok);
+  const ids = tok.encode('hello world').inputIds;
+  assert.equal(sd.push(ids) + sd.flush(), 'hello world');
+  assert.deepEqual([...sd.ids], ids);
+});
