@@ -2,15 +2,14 @@
 // 3072 intermediate, random weights) at sequence 128, batch 1 and 8; and training throughput of a
 // BERT-mini-shaped classifier (4 layers, 256 hidden) at sequence 64, batch 32.
 import { BertForSequenceClassification } from '../src/models/bert/heads.js';
-import type { BertConfig } from '../src/models/bert/config.js';
+import { bertConfig as makeBertConfig, type BertConfig } from '../src/models/bert/config.js';
 import { getBackend, intTensor, noGrad } from '../src/tensor/index.js';
 import { AdamW } from '../src/optim/index.js';
 import { Rng } from '../src/util/rng.js';
 
 export function bertConfig(size: 'base' | 'mini', numLabels = 2): BertConfig {
   const base = size === 'base';
-  return {
-    model_type: 'bert',
+  return makeBertConfig({
     vocab_size: 30522,
     hidden_size: base ? 768 : 256,
     num_hidden_layers: base ? 12 : 4,
@@ -25,7 +24,7 @@ export function bertConfig(size: 'base' | 'mini', numLabels = 2): BertConfig {
     layer_norm_eps: 1e-12,
     pad_token_id: 0,
     num_labels: numLabels,
-  };
+  });
 }
 
 function randomIds(B: number, T: number, rng: Rng): number[][] {

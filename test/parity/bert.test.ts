@@ -7,6 +7,7 @@ import { needShared } from '../helpers/shared.js';
 import { assertClose, ids, readJson, readTensors, readWeights } from '../helpers/golden.js';
 import { availableBackends, noGrad, withBackend } from '../../src/tensor/index.js';
 import { BertForSequenceClassification, BertForMaskedLM, BERT_MLM_IGNORED_KEYS } from '../../src/models/bert/heads.js';
+import { readConfig } from '../../src/io/config.js';
 import type { BertConfig } from '../../src/models/bert/config.js';
 
 interface Case {
@@ -21,13 +22,13 @@ for (const backend of availableBackends()) {
   test(`BERT golden parity (${backend.name})`, (t) => {
     const dir = needShared(t, 'golden', 'bert-tiny-random');
     if (!dir) return;
-    const config = readJson<BertConfig>(join(dir, 'config.json'));
+    const config = readConfig(dir) as BertConfig;
     const cases = readJson<{ cases: Case[] }>(join(dir, 'cases.json')).cases;
     const expected = readTensors(join(dir, 'expected.safetensors'));
     const cls = new BertForSequenceClassification(config).eval();
     cls.loadStateDict(readWeights(dir));
     const mlmDir = join(dir, '..', 'bert-tiny-random-mlm');
-    const mlmConfig = readJson<BertConfig>(join(mlmDir, 'config.json'));
+    const mlmConfig = readConfig(mlmDir) as BertConfig;
     const mlm = new BertForMaskedLM(mlmConfig).eval();
     mlm.loadStateDict(readWeights(mlmDir));
     const mlmLegacy = new BertForMaskedLM(mlmConfig).eval();

@@ -9,6 +9,7 @@ import { assertClose, readJson, readTensors, readWeights } from '../helpers/gold
 import { availableBackends, intTensor, withBackend } from '../../src/tensor/index.js';
 import { AdamW } from '../../src/optim/index.js';
 import { BertForSequenceClassification } from '../../src/models/bert/heads.js';
+import { readConfig } from '../../src/io/config.js';
 import type { BertConfig } from '../../src/models/bert/config.js';
 
 for (const backend of availableBackends()) {
@@ -18,7 +19,7 @@ for (const backend of availableBackends()) {
     const spec = readJson(join(dir, 'training.json'));
     const modelDir = join(dir, spec.model_dir);
     const expected = readTensors(join(dir, 'expected.safetensors'));
-    const config = readJson<BertConfig>(join(modelDir, 'config.json'));
+    const config = readConfig(modelDir) as BertConfig;
     const noise = new Set<string>(spec.noise_gradient_params);
     withBackend(backend, () => {
       const model = new BertForSequenceClassification(config).eval(); // dropout off, autograd on

@@ -1,24 +1,17 @@
-// BertConfig: Hugging Face's config.json fields for model_type "bert" (typed, with HF defaults).
-// Parsing and validation live in src/io/config.ts; this file is the family's view of it.
-export interface BertConfig {
-  model_type: 'bert';
-  vocab_size: number;
-  hidden_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  intermediate_size: number;
-  hidden_act: string;
-  hidden_dropout_prob: number;
-  attention_probs_dropout_prob: number;
-  max_position_embeddings: number;
-  type_vocab_size: number;
-  initializer_range: number;
-  layer_norm_eps: number;
-  pad_token_id: number | null;
-  classifier_dropout?: number | null;
-  problem_type?: string | null;
-  id2label?: Record<number, string>;
-  label2id?: Record<string, number>;
-  num_labels?: number;
-  architectures?: string[] | null;
+// BertConfig: Hugging Face's config.json for model_type "bert" (HF field names and defaults).
+// Parsing and validation live in src/io/configs/bert.ts; this is the family's entry point to it.
+import { parseConfig, type BertConfig } from '../../io/config.js';
+import { BertchatError } from '../../util/errors.js';
+
+export type { BertConfig } from '../../io/config.js';
+export { numLabels } from '../../io/config.js';
+
+/**
+ * A validated BertConfig from a plain object (HF defaults for absent fields).
+ * @example const cfg = bertConfig({ hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024 });
+ */
+export function bertConfig(fields: Record<string, unknown>, source = 'config'): BertConfig {
+  const cfg = parseConfig({ model_type: 'bert', ...fields }, source);
+  if (cfg.model_type !== 'bert') throw new BertchatError('CONFIG', `${source}: expected model_type "bert", got "${cfg.model_type}"`);
+  return cfg;
 }

@@ -8,8 +8,7 @@ import { full } from '../../tensor/ops/create.js';
 import { Module, parameter } from '../../nn/module.js';
 import { Dropout, LayerNorm, Linear } from '../../nn/layers.js';
 import { Rng } from '../../util/rng.js';
-import { BertchatError } from '../../util/errors.js';
-import type { BertConfig } from './config.js';
+import { numLabels, type BertConfig } from './config.js';
 import { BertModel, type BertInputs } from './modeling.js';
 
 export interface ModelOutput {
@@ -22,17 +21,9 @@ export interface ModelOutput {
 
 export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression';
 
-export function numLabels(config: BertConfig): number {
-  if (config.num_labels !== undefined) return config.num_labels;
-  if (config.id2label) return Object.keys(config.id2label).length;
-  return 2;
-}
-
 /** HF's rule: explicit problem_type, else regression for 1 label, else single-label for int labels. */
 export function problemType(config: BertConfig, labels: Tensor | null): ProblemType {
-  const p = config.problem_type;
-  if (p === 'single_label_classification' || p === 'multi_label_classification' || p === 'regression') return p;
-  if (p) throw new BertchatError('CONFIG', `unknown problem_type "${p}"`);
+  if (config.problem_type) return config.problem_type;
   if (numLabels(config) === 1) return 'regression';
   return !labels || labels.dtype === 'int32' ? 'single_label_classification' : 'multi_label_classification';
 }
