@@ -3,3 +3,11 @@ export { BertchatError, isBertchatError } from './util/errors.js';
 export type { ErrorCode } from './util/errors.js';
 export { setLogLevel, setLogSink } from './util/logging.js';
 export { Rng } from './util/rng.js';
+
+// Tensor engine, nn, optimisers
+export * from './tensor/index.js';
+export * from './nn/index.js';
+export * from './optim/index.js';
+
+// Tokenizers
+export * from './tokenizers/index.js';

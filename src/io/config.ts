@@ -91,7 +91,7 @@ export function readConfig(dirOrFile: string): ModelConfig {
   try {
     if (statSync(dirOrFile).isDirectory()) path = join(dirOrFile, 'config.json');
   } catch {
-    /* not there: readJsonFile reports it */
+    if (!dirOrFile.endsWith('.json')) path = join(dirOrFile, 'config.json'); // readJsonFile reports it missing
   }
   return parseConfig(readJsonFile(path), path);
 }

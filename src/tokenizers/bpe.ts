@@ -35,7 +35,7 @@ export function parseMerges(text: string, file: string): Merge[] {
   return out;
 }
 
-/** Lowest-rank-first BPE merge of one byte-level word, with a bounded cache. */
+/** Lowest-rank-first BPE merge of one byte-level word, with a bounded LRU cache (20k words). */
 export class BpeModel {
   readonly ranks: Map<string, number>;
   private cache = new Map<string, string[]>();
@@ -51,7 +51,12 @@ export class BpeModel {
    */
   apply(word: string): string[] {
     const hit = this.cache.get(word);
-    if (hit) return hit;
+    if (hit) {
+      // Least-recently-used order: a hit moves to the back of the Map.
+      this.cache.delete(word);
+      this.cache.set(word, hit);
+      return hit;
+    }
     let parts = Array.from(word);
     while (parts.length > 1) {
       let best = -1;

@@ -110,7 +110,7 @@ for (const be of availableBackends()) {
     const rng = new Rng(99);
     for (const [N, K] of [[1, 1], [5, 3], [67, 29], [130, 77], [1000, 40], [3000, 17]] as const)
       for (let t = 0; t < 4; t++) {
-        check(be, { transA: (t & 1) === 1, transB: (t & 2) === 2, M: 1, N, K, alpha: 0.7, beta: t === 3 ? 0.5 : 0, batch: 1 + (t & 1), padA: 1, padB: 2, padC: 0, offA: 3, offB: 1, offC: 1, broadcastB: t === 1 });
+        check(be, { transA: (t & 1) === 1, transB: (t & 2) === 2, M: 1, N, K, alpha: 0.7, beta: t === 3 ? 0.5 : 0, batch: 1 + (t & 1), padA: 1, padB: 2, padC: 0, offA: 3, offB: 1, offC: 1, broadcastB: t === 1 }, rng);
       }
   });
 

@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { smallBert, smallGpt2 } from './fixtures.js';
 import { createStreamDecoder } from '../../../src/tokenizers/stream-decoder.js';
+import { JsonTokenizer } from '../../../src/tokenizers/hf-json.js';
+import { byteLevelBpeTokenizerJson, wordPieceTokenizerJson } from '../../../src/tokenizers/tokenizer-json.js';
 import type { Tokenizer } from '../../../src/tokenizers/tokenizer.js';
 
 function stream(tok: Tokenizer, ids: number[], skipSpecialTokens = false): string[] {
@@ -51,4 +53,15 @@ test('push accepts several ids; ids are recorded', () => {
   const ids = tok.encode('hello world').inputIds;
   assert.equal(sd.push(ids) + sd.flush(), 'hello world');
   assert.deepEqual([...sd.ids], ids);
+});
+
+test('tokenizer.json tokenizers stream the same text as decode()', () => {
+  const bert = smallBert();
+  const gpt = smallGpt2();
+  const jb = new JsonTokenizer(wordPieceTokenizerJson(bert), bert.settings);
+  const jg = new JsonTokenizer(byteLevelBpeTokenizerJson(gpt), gpt.settings);
+  for (const [tok, text] of [[jb, "Hello, world! don't playing cats."], [jg, 'hi 😀 你好<|endoftext|>']] as const) {
+    const ids = tok.encode(text).inputIds;
+    for (const skip of [false, true]) assert.equal(stream(tok, ids, skip).join(''), tok.decode(ids, { skipSpecialTokens: skip }));
+  }
 });
