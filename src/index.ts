@@ -11,3 +11,6 @@ export * from './optim/index.js';
 
 // Tokenizers
 export * from './tokenizers/index.js';
+
+// Checkpoints, configs, hub
+export * from './io/index.js';

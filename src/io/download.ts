@@ -1,7 +1,8 @@
 // HTTP for the hub: a metadata request that follows only relative redirects (as huggingface_hub does),
 // and a resumable download into `<blob>.incomplete` (Range: bytes=N-), renamed into place when complete.
 // Uses Node's global fetch (undici) with redirect: 'manual' so every hop is visible.
-import { open, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { BertchatError } from '../util/errors.js';
 import { log } from '../util/logging.js';
 import { progressBar } from './progress.js';
@@ -141,6 +142,7 @@ async function sizeOf(path: string): Promise<number> {
  */
 export async function downloadResumable(url: string, dest: string, opts: DownloadOptions): Promise<void> {
   const incomplete = `${dest}.incomplete`;
+  await mkdir(dirname(dest), { recursive: true });
   let have = await sizeOf(incomplete);
   if (opts.expectedSize !== null && have > opts.expectedSize) {
     await unlink(incomplete);
@@ -205,6 +207,10 @@ export async function downloadResumable(url: string, dest: string, opts: Downloa
     bar.finish();
   } catch (err) {
     if (err instanceof BertchatError) throw err;
+    if (typeof (err as NodeJS.ErrnoException).syscall === 'string') {
+      // a local file-system failure (disk full, permissions), not the network
+      throw new BertchatError('IO', `cannot write ${incomplete}: ${(err as Error).message}`, { file: incomplete }, { cause: err });
+    }
     const why = ac.signal.aborted ? String((ac.signal.reason as Error)?.message ?? 'aborted') : (err as Error).message;
     throw new BertchatError('NETWORK', `download of ${opts.label} interrupted after ${written} bytes (${why}); the partial file ${incomplete} is kept and the next try resumes it`, {
       url,

@@ -94,6 +94,8 @@ function resolveUrl(ctx: Ctx, revision: string, file: string): string {
   return `${ctx.endpoint}/${ctx.repoId}/resolve/${encodeURIComponent(revision)}/${path}`;
 }
 
+const inFlight = new Map<string, Promise<void>>();
+
 /** Why the hub cannot be used right now (offline or unreachable); null when online. */
 type Offline = { reason: string } | null;
 
@@ -154,7 +156,7 @@ async function fetchOne(ctx: Ctx, revision: string, file: string, commitOut: { c
     return fromCache(ctx, revision, file) ?? { unreachable: `HTTP ${meta.status} from ${url}` };
   }
   if (meta.status >= 400) throw new BertchatError('NETWORK', `${url}: HTTP ${meta.status}`, { url, status: meta.status });
-  if (meta.commit === null || !/^[0-9a-f]{40}$/.test(meta.commit) || meta.etag === null || /[/\\]|^\.\.?$/.test(meta.etag)) {
+  if (meta.commit === null || !/^[0-9a-f]{40}$/.test(meta.commit) || meta.etag === null || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(meta.etag)) {
     throw new BertchatError('NETWORK', `${url}: the answer lacks a valid X-Repo-Commit or ETag header (is ${ctx.endpoint} a Hugging Face hub?)`, { url });
   }
   const { commit, etag } = meta;
@@ -164,14 +166,20 @@ async function fetchOne(ctx: Ctx, revision: string, file: string, commitOut: { c
   if (pointer !== null) return { path: pointer };
   const blob = ctx.cache.blobPath(etag);
   if (!existsSync(blob)) {
-    await downloadResumable(meta.location, blob, {
-      headers: ctx.headers,
-      authOrigin: ctx.endpoint,
-      expectedSize: meta.size,
-      stallTimeoutMs: ctx.stallTimeoutMs,
-      label: file,
-      progress: ctx.progress,
-    });
+    // One download per blob in this process: concurrent callers wait for it instead of sharing the .incomplete file.
+    let pending = inFlight.get(blob);
+    if (pending === undefined) {
+      pending = downloadResumable(meta.location, blob, {
+        headers: ctx.headers,
+        authOrigin: ctx.endpoint,
+        expectedSize: meta.size,
+        stallTimeoutMs: ctx.stallTimeoutMs,
+        label: file,
+        progress: ctx.progress,
+      }).finally(() => inFlight.delete(blob));
+      inFlight.set(blob, pending);
+    }
+    await pending;
   }
   return { path: ctx.cache.linkSnapshot(commit, file, etag) };
 }

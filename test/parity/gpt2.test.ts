@@ -10,7 +10,7 @@ import { availableBackends, noGrad, withBackend, intTensor } from '../../src/ten
 import { GPT2LMHeadModel } from '../../src/models/gpt2/modeling.js';
 import { loadGPT2Weights } from '../../src/models/gpt2/load.js';
 import { parseGPT2Config } from '../../src/models/gpt2/config.js';
-import { checkDecoderCases, type DecoderCases } from './decoder-golden.js';
+import { checkDecoderCases, type DecoderCases } from '../unit/generation/helpers/decoder-golden.js';
 
 for (const backend of availableBackends()) {
   for (const file of ['model.safetensors', 'model.legacy-names.safetensors']) {

@@ -9,6 +9,7 @@ import { Module, parameter } from '../../nn/module.js';
 import { Dropout, LayerNorm, Linear } from '../../nn/layers.js';
 import { Rng } from '../../util/rng.js';
 import { numLabels, type BertConfig } from './config.js';
+import type { BaseConfig } from '../../io/config.js';
 import { BertModel, type BertInputs } from './modeling.js';
 
 export interface ModelOutput {
@@ -22,7 +23,7 @@ export interface ModelOutput {
 export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression';
 
 /** HF's rule: explicit problem_type, else regression for 1 label, else single-label for int labels. */
-export function problemType(config: BertConfig, labels: Tensor | null): ProblemType {
+export function problemType(config: BaseConfig, labels: Tensor | null): ProblemType {
   if (config.problem_type) return config.problem_type;
   if (numLabels(config) === 1) return 'regression';
   return !labels || labels.dtype === 'int32' ? 'single_label_classification' : 'multi_label_classification';

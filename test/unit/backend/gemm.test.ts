@@ -125,3 +125,33 @@ for (const be of availableBackends()) {
     check(be, { transA: false, transB: true, M: 40, N: 40, K: 64, alpha: 0.125, beta: 0, batch: 6, padA: 0, padB: 0, padC: 0, offA: 0, offB: 0, offC: 0, broadcastB: false }, rng);
   });
 }
+
+test('gemm native: portable (non-AVX2) kernels and one thread give the same results', (t) => {
+  const nb = availableBackends().find((b) => b.name === 'native') as (Backend & {
+    selectKernels(n: string): boolean;
+    setThreads(n: number): number;
+    info(): { avx2: boolean };
+  }) | undefined;
+  if (!nb) {
+    t.skip('native addon not built: build/Release/bertchat_native.node');
+    return;
+  }
+  const avx2 = nb.info().avx2;
+  const threads = nb.threads;
+  try {
+    for (const [kernels, th] of [['portable', threads], ['portable', 1], [avx2 ? 'avx2' : 'portable', 1]] as const) {
+      nb.selectKernels(kernels);
+      nb.setThreads(th);
+      const rng = new Rng(77);
+      for (let it = 0; it < 40; it++) {
+        const pick = () => SIZES[rng.int(SIZES.length)]!;
+        check(nb, { transA: (it & 1) === 1, transB: (it & 2) === 2, M: pick(), N: pick(), K: pick(), alpha: 0.5, beta: it % 3 === 0 ? 0 : 0.5, batch: 1 + rng.int(2), padA: 1, padB: 0, padC: 2, offA: 1, offB: 2, offC: 0, broadcastB: false }, rng);
+      }
+      check(nb, { transA: false, transB: true, M: 150, N: 131, K: 300, alpha: 1, beta: 0, batch: 1, padA: 0, padB: 0, padC: 0, offA: 0, offB: 0, offC: 0, broadcastB: false }, rng);
+      check(nb, { transA: false, transB: false, M: 1, N: 1500, K: 100, alpha: 1, beta: 0.5, batch: 2, padA: 0, padB: 0, padC: 0, offA: 0, offB: 0, offC: 0, broadcastB: false }, rng);
+    }
+  } finally {
+    nb.selectKernels(avx2 ? 'avx2' : 'portable');
+    nb.setThreads(threads);
+  }
+});
