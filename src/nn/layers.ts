@@ -12,13 +12,35 @@ import { Module, parameter } from './module.js';
 /** Shared default init stream; models pass their own seeded Rng. */
 const defaultRng = new Rng(0);
 
+let skipInit = false;
+
+/**
+ * Builds modules without random initialisation (weights start as zeros), for models whose weights
+ * are loaded right after — as HF skips _init_weights for loaded checkpoints. Saves seconds per model.
+ * @example const model = withoutInit(() => new BertModel(config)); model.loadStateDict(weights);
+ */
+export function withoutInit<T>(fn: () => T): T {
+  const prev = skipInit;
+  skipInit = true;
+  try {
+    return fn();
+  } finally {
+    skipInit = prev;
+  }
+}
+
+/** N(0, std) weights, or zeros inside withoutInit() (zero pages cost no memory until written). */
+function initNormal(shape: number[], rng: Rng, std: number): Tensor {
+  return skipInit ? zeros(shape) : randn(shape, rng, std);
+}
+
 export class Linear extends Module {
   weight: Tensor;
   bias: Tensor | null;
   constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean; std?: number; rng?: Rng } = {}) {
     super();
     const rng = opts.rng ?? defaultRng;
-    this.weight = parameter(randn([outFeatures, inFeatures], rng, opts.std ?? 0.02));
+    this.weight = parameter(initNormal([outFeatures, inFeatures], rng, opts.std ?? 0.02));
     this.bias = opts.bias === false ? null : parameter(zeros([outFeatures]));
   }
   forward(x: Tensor): Tensor {
@@ -31,7 +53,7 @@ export class Embedding extends Module {
   readonly paddingIdx: number | null;
   constructor(num: number, dim: number, opts: { paddingIdx?: number | null; std?: number; rng?: Rng } = {}) {
     super();
-    this.weight = parameter(randn([num, dim], opts.rng ?? defaultRng, opts.std ?? 0.02));
+    this.weight = parameter(initNormal([num, dim], opts.rng ?? defaultRng, opts.std ?? 0.02));
     this.paddingIdx = opts.paddingIdx ?? null;
     if (this.paddingIdx !== null && this.paddingIdx >= 0 && this.paddingIdx < num) {
       (this.weight.data as Float32Array).fill(0, this.paddingIdx * dim, (this.paddingIdx + 1) * dim);
