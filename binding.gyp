@@ -1,6 +1,7 @@
-# Native CPU back end of bertchat (Node-API, plain C). The AVX2/FMA kernels are a separate static library
-# compiled with -mavx2 -mfma (x64 only); everything else is portable C, and cpu.h picks the kernels at run time,
-# so the addon loads on any x86-64 (and builds without the AVX2 files elsewhere).
+# Native CPU back end of bertchat (Node-API, plain C). The AVX2/FMA kernels and the AVX-512 GEMM micro-kernel
+# are separate static libraries compiled with -mavx2 -mfma / -mavx512f (x64 only); everything else is portable
+# C, and cpu.h picks the kernels at run time, so the addon loads on any x86-64 (and builds without the x86
+# files elsewhere).
 {
   "targets": [
     {
@@ -19,7 +20,7 @@
       "conditions": [
         ["target_arch=='x64'", {
           "defines": ["BERTCHAT_X86=1"],
-          "dependencies": ["bertchat_avx2"]
+          "dependencies": ["bertchat_avx2", "bertchat_avx512"]
         }],
         ["OS=='mac'", {
           "xcode_settings": { "OTHER_CFLAGS": ["-O3", "-std=gnu11"] }
@@ -38,6 +39,15 @@
           "cflags": ["-O3", "-std=gnu11", "-fPIC", "-mavx2", "-mfma", "-fno-math-errno", "-Wall"],
           "cflags!": ["-O2", "-O0"],
           "xcode_settings": { "OTHER_CFLAGS": ["-O3", "-mavx2", "-mfma"] }
+        },
+        {
+          "target_name": "bertchat_avx512",
+          "type": "static_library",
+          "sources": ["native/gemm_avx512.c"],
+          "defines": ["BERTCHAT_X86=1", "NAPI_VERSION=8"],
+          "cflags": ["-O3", "-std=gnu11", "-fPIC", "-mavx512f", "-mavx2", "-mfma", "-Wall"],
+          "cflags!": ["-O2", "-O0"],
+          "xcode_settings": { "OTHER_CFLAGS": ["-O3", "-mavx512f", "-mavx2", "-mfma"] }
         }
       ]
     }]

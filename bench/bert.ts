@@ -2,6 +2,7 @@
 // 3072 intermediate, random weights) at sequence 128, batch 1 and 8; and training throughput of a
 // BERT-mini-shaped classifier (4 layers, 256 hidden) at sequence 64, batch 32.
 import { BertForSequenceClassification } from '../src/models/bert/heads.js';
+import { BertSelfAttention } from '../src/models/bert/modeling.js';
 import { bertConfig as makeBertConfig, type BertConfig } from '../src/models/bert/config.js';
 import { getBackend, intTensor, noGrad } from '../src/tensor/index.js';
 import { AdamW } from '../src/optim/index.js';
@@ -36,11 +37,25 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-export async function benchBertForward(opts: { iters?: number } = {}): Promise<object[]> {
+/**
+ * BERT-base forward at seq 128, batch 1 and 8: median ms/call and sequences/s. `attention: 'reference'`
+ * times the unfused attention path (matmul → scale → masked softmax → matmul) instead of the fused op.
+ */
+export async function benchBertForward(opts: { iters?: number; attention?: 'fused' | 'reference'; batches?: number[] } = {}): Promise<object[]> {
+  const fusedBefore = BertSelfAttention.fused;
+  BertSelfAttention.fused = opts.attention !== 'reference';
+  try {
+    return await forwardRuns(opts);
+  } finally {
+    BertSelfAttention.fused = fusedBefore;
+  }
+}
+
+async function forwardRuns(opts: { iters?: number; attention?: 'fused' | 'reference'; batches?: number[] }): Promise<object[]> {
   const model = new BertForSequenceClassification(bertConfig('base')).eval();
   const rng = new Rng(1);
   const out: object[] = [];
-  for (const B of [1, 8]) {
+  for (const B of opts.batches ?? [1, 8]) {
     const ids = intTensor(randomIds(B, 128, rng));
     const mask = intTensor(Array.from({ length: B }, () => new Array(128).fill(1)));
     const iters = opts.iters ?? (B === 1 ? 10 : 4);
@@ -52,7 +67,7 @@ export async function benchBertForward(opts: { iters?: number } = {}): Promise<o
       times.push(performance.now() - t0);
     }
     const ms = median(times);
-    out.push({ bench: 'bert_base_forward', backend: getBackend().name, threads: getBackend().threads, batch: B, seq: 128, ms: +ms.toFixed(1), seq_per_s: +((B * 1000) / ms).toFixed(2) });
+    out.push({ bench: 'bert_base_forward', attention: opts.attention ?? 'fused', backend: getBackend().name, threads: getBackend().threads, batch: B, seq: 128, ms: +ms.toFixed(1), seq_per_s: +((B * 1000) / ms).toFixed(2) });
   }
   return out;
 }

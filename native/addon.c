@@ -537,14 +537,15 @@ static napi_value js_get_threads(napi_env env, napi_callback_info info) {
   return r;
 }
 
-/* select(name): "avx2" or "portable" kernels (testing aid); returns false when unavailable. */
+/* select(name): "avx512", "avx2" or "portable" kernels (testing aid); returns false when unavailable. */
 static napi_value js_select(napi_env env, napi_callback_info info) {
   args_t A;
   if (!get_args(env, info, &A, 1)) return NULL;
   char name[32];
   size_t len;
   if (napi_get_value_string_utf8(env, A.argv[0], name, sizeof name, &len) != napi_ok) return fail(&A, "name must be a string"), NULL;
-  int ok = gemm_select(name) && rows_select(name);
+  /* the non-GEMM kernels have no AVX-512 version: "avx512" pairs the AVX-512 GEMM with the AVX2 rows */
+  int ok = gemm_select(name) && rows_select(strcmp(name, "avx512") == 0 ? "avx2" : name);
   napi_value r;
   napi_get_boolean(env, ok, &r);
   return r;
@@ -558,6 +559,8 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, o, "kernels", v);
   napi_get_boolean(env, cpu_has_avx2_fma(), &v);
   napi_set_named_property(env, o, "avx2", v);
+  napi_get_boolean(env, cpu_has_avx512(), &v);
+  napi_set_named_property(env, o, "avx512", v);
   napi_create_int32(env, pool_threads(), &v);
   napi_set_named_property(env, o, "threads", v);
   napi_create_int32(env, pool_cpu_count(), &v);

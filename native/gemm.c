@@ -140,7 +140,8 @@ static const gemm_impl *tune_env(const gemm_impl *base) {
 const gemm_impl *gemm_current(void) {
   if (!g_impl) {
 #if defined(BERTCHAT_X86)
-    if (cpu_has_avx2_fma()) g_impl = tune_env(&gemm_avx2);
+    if (cpu_has_avx512()) g_impl = tune_env(&gemm_avx512);
+    else if (cpu_has_avx2_fma()) g_impl = tune_env(&gemm_avx2);
     else
 #endif
       g_impl = tune_env(&gemm_portable);
@@ -152,6 +153,7 @@ int gemm_select(const char *name) {
   if (strcmp(name, "portable") == 0) { g_impl = tune_env(&gemm_portable); return 1; }
 #if defined(BERTCHAT_X86)
   if (strcmp(name, "avx2") == 0 && cpu_has_avx2_fma()) { g_impl = tune_env(&gemm_avx2); return 1; }
+  if (strcmp(name, "avx512") == 0 && cpu_has_avx512()) { g_impl = tune_env(&gemm_avx512); return 1; }
 #endif
   return 0;
 }
@@ -225,7 +227,8 @@ static void gemm_tile(const gemm_impl *im, const gemm_args *p, long bi, long m0,
   }
 }
 
-/* ---- GEMV (M == 1): memory-bound, threads over N ---- */
+/* ---- GEMV (M == 1, or N == 1 by transposing the problem): memory-bound, threads over the output ---- */
+/* M == 1: y = x . op(B), x = op(A) row 0, outputs j in [j0, j1) of C row 0. */
 static void gemv_rows(const gemm_impl *im, const gemm_args *p, long bi, long j0, long j1) {
   const float *A = p->a + bi * p->strideA;
   const float *B = p->b + bi * p->strideB;
@@ -247,6 +250,29 @@ static void gemv_rows(const gemm_impl *im, const gemm_args *p, long bi, long j0,
   else im->gemv_n(x, B, p->ldb, K, j0, j1, C, 1, p->alpha, p->beta);
 }
 
+/* N == 1: C[:, 0] = op(A) . x with x = op(B) column 0; outputs i in [i0, i1), stride ldc. */
+static void gemv_cols(const gemm_impl *im, const gemm_args *p, long bi, long i0, long i1) {
+  const float *A = p->a + bi * p->strideA;
+  const float *B = p->b + bi * p->strideB;
+  float *C = p->c + bi * p->strideC;
+  const long K = p->K;
+  if (i1 <= i0) return;
+  if (K == 0 || p->alpha == 0.f) {
+    for (long i = i0; i < i1; i++) C[i * p->ldc] = p->beta == 0.f ? 0.f : p->beta * C[i * p->ldc];
+    return;
+  }
+  const float *x = B;
+  if (!p->transB && p->ldb != 1) { /* op(B) column 0 is strided: gather it */
+    float *xs = thread_scratch(3, (size_t)K);
+    if (!xs) return;
+    for (long k = 0; k < K; k++) xs[k] = B[k * p->ldb];
+    x = xs;
+  }
+  /* op(A) row i: contiguous (A rows) unless transA, where op(A)[i, k] = A[k*lda + i] */
+  if (!p->transA) im->gemv_t(x, A, p->lda, K, i0, i1, C, p->ldc, p->alpha, p->beta);
+  else im->gemv_n(x, A, p->lda, K, i0, i1, C, p->ldc, p->alpha, p->beta);
+}
+
 typedef struct {
   const gemm_impl *im;
   const gemm_args *p;
@@ -262,11 +288,13 @@ static void run_task(gemm_job *job, long t) {
   long bi = t / per, r = t % per;
   long im_ = r / job->pn, in_ = r % job->pn;
   if (job->gemv) {
-    /* split N into pn chunks, multiples of 16 */
-    long chunk = (p->N + job->pn - 1) / job->pn;
-    chunk = (chunk + 15) / 16 * 16;
-    long j0 = in_ * chunk, j1 = j0 + chunk < p->N ? j0 + chunk : p->N;
-    gemv_rows(job->im, p, bi, j0, j1);
+    /* split the output (N for M == 1, else M) into pn chunks, multiples of 16 */
+    long len = p->M == 1 ? p->N : p->M;
+    long chunk = (len + job->pn - 1) / job->pn;
+    chunk = chunk >= 64 ? (chunk + 63) / 64 * 64 : (chunk + 15) / 16 * 16; /* whole 64-column blocks */
+    long j0 = in_ * chunk, j1 = j0 + chunk < len ? j0 + chunk : len;
+    if (p->M == 1) gemv_rows(job->im, p, bi, j0, j1);
+    else gemv_cols(job->im, p, bi, j0, j1);
     return;
   }
   const int MR = job->im->mr, NR = job->im->nr;
@@ -294,7 +322,7 @@ void sgemm(const gemm_args *p, int nthreads) {
   gemm_job job;
   job.im = im;
   job.p = p;
-  job.gemv = p->M == 1;
+  job.gemv = p->M == 1 || p->N == 1;
   atomic_init(&job.next, 0);
   double flops = 2.0 * (double)p->M * (double)p->N * (double)p->K * (double)p->batch;
   int T = nthreads;
@@ -303,12 +331,15 @@ void sgemm(const gemm_args *p, int nthreads) {
     if (flops < 65536.0) T = 1;
   } else if (flops < 400000.0) T = 1;
   job.pm = job.pn = 1;
-  if (T > 1 && p->batch < T) {
+  if (job.gemv && T > 1 && p->batch < 4 * T) {
+    /* GEMV: no packing to repeat, so cut N finely (4 chunks per thread) for balance on a busy machine */
+    long parts = (4 * T + p->batch - 1) / p->batch;
+    long maxp = ((p->M == 1 ? p->N : p->M) + 63) / 64;
+    job.pn = parts < maxp ? parts : maxp;
+    if (job.pn < 1) job.pn = 1;
+  } else if (!job.gemv && T > 1 && p->batch < T) {
     long parts = (T + p->batch - 1) / p->batch;
-    if (job.gemv) {
-      long maxp = (p->N + 15) / 16;
-      job.pn = parts < maxp ? parts : maxp;
-    } else {
+    {
       /* choose pm * pn = parts minimising redundant packing pn*M*K + pm*K*N */
       long mblk = (p->M + im->mr - 1) / im->mr, nblk = (p->N + im->nr - 1) / im->nr;
       double best = -1;

@@ -1,7 +1,8 @@
 /* SGEMM / SGEMV for the native back end: strided, batched C = alpha*op(A)*op(B) + beta*C (see GemmArgs in
  * src/tensor/backend/backend.ts). GotoBLAS/BLIS structure: B packed into KCxNR panels, A into MRxKC panels,
  * a register-blocked micro-kernel, cache blocking MC/KC/NC, threads over independent tiles of C.
- * gemm.c holds the driver and the portable path; gemm_avx2.c the AVX2/FMA kernels (chosen at run time). */
+ * gemm.c holds the driver and the portable path; gemm_avx2.c the AVX2/FMA kernels and gemm_avx512.c the
+ * AVX-512 micro-kernel (chosen at run time). */
 #ifndef BERTCHAT_GEMM_H
 #define BERTCHAT_GEMM_H
 #include <stddef.h>
@@ -36,11 +37,12 @@ typedef struct gemm_impl {
 extern const gemm_impl gemm_portable;
 #if defined(BERTCHAT_X86)
 extern const gemm_impl gemm_avx2;
+extern const gemm_impl gemm_avx512;
 #endif
 
-/* The implementation in use (AVX2 when the CPU has AVX2+FMA, else portable). */
+/* The implementation in use (AVX-512 when the CPU has it, else AVX2 with FMA, else portable). */
 const gemm_impl *gemm_current(void);
-/* Forces one by name ("avx2", "portable"); returns 0 when unknown or unsupported. */
+/* Forces one by name ("avx512", "avx2", "portable"); returns 0 when unknown or unsupported. */
 int gemm_select(const char *name);
 
 void sgemm(const gemm_args *p, int nthreads);

@@ -150,7 +150,7 @@ static inline float fin(float s, float *y, float alpha, float beta) {
 }
 
 /* y[j] = alpha * dot(x, W[j, :]) + beta * y[j]: 4 rows at a time, 2 accumulators per row. */
-static void x_gemv_t(const float *x, const float *w, long ldw, long K, long j0, long j1, float *y, long incy, float alpha, float beta) {
+void avx2_gemv_t(const float *x, const float *w, long ldw, long K, long j0, long j1, float *y, long incy, float alpha, float beta) {
   long j = j0;
   long kt = K & ~15L;
   __m256i tm = tail_mask(K & 7);
@@ -200,7 +200,7 @@ static void x_gemv_t(const float *x, const float *w, long ldw, long K, long j0, 
 }
 
 /* y[j] = alpha * sum_k x[k] B[k, j] + beta * y[j]: column blocks of 64 held in 8 accumulators over all k. */
-static void x_gemv_n(const float *x, const float *b, long ldb, long K, long j0, long j1, float *y, long incy, float alpha, float beta) {
+void avx2_gemv_n(const float *x, const float *b, long ldb, long K, long j0, long j1, float *y, long incy, float alpha, float beta) {
   long j = j0;
   for (; j + 64 <= j1; j += 64) {
     __m256 a[8];
@@ -220,16 +220,22 @@ static void x_gemv_n(const float *x, const float *b, long ldb, long K, long j0, 
     for (int i = 0; i < 8; i++) _mm256_storeu_ps(out + 8 * i, a[i]);
     for (int t = 0; t < 64; t++) y[(j + t) * incy] = fin(out[t], y + (j + t) * incy, alpha, beta);
   }
-  for (; j < j1; j += 8) {
-    long w = j1 - j < 8 ? j1 - j : 8;
-    __m256i tm = tail_mask(w);
-    __m256 a0 = _mm256_setzero_ps();
+  if (j < j1) { /* tail of up to 63 columns: up to 8 accumulators, the last one masked */
+    long w = j1 - j;
+    int nv = (int)((w + 7) / 8);
+    __m256i tm = tail_mask(w - 8 * (nv - 1));
+    __m256 a[8];
+    for (int i = 0; i < 8; i++) a[i] = _mm256_setzero_ps();
     const float *bk = b + j;
-    for (long k = 0; k < K; k++, bk += ldb) a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + k), _mm256_maskload_ps(bk, tm), a0);
-    float out[8];
-    _mm256_storeu_ps(out, a0);
+    for (long k = 0; k < K; k++, bk += ldb) {
+      __m256 x0 = _mm256_broadcast_ss(x + k);
+      for (int i = 0; i < nv - 1; i++) a[i] = _mm256_fmadd_ps(x0, _mm256_loadu_ps(bk + 8 * i), a[i]);
+      a[nv - 1] = _mm256_fmadd_ps(x0, _mm256_maskload_ps(bk + 8 * (nv - 1), tm), a[nv - 1]);
+    }
+    float out[64];
+    for (int i = 0; i < nv; i++) _mm256_storeu_ps(out + 8 * i, a[i]);
     for (long t = 0; t < w; t++) y[(j + t) * incy] = fin(out[t], y + (j + t) * incy, alpha, beta);
   }
 }
 
-const gemm_impl gemm_avx2 = {"avx2", MR, NR, 144, 384, 4096, x_pack_a, x_pack_b, x_kernel, x_gemv_t, x_gemv_n};
+const gemm_impl gemm_avx2 = {"avx2", MR, NR, 144, 384, 4096, x_pack_a, x_pack_b, x_kernel, avx2_gemv_t, avx2_gemv_n};

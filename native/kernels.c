@@ -6,14 +6,21 @@
 #include <math.h>
 #include <string.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 
 /* ---------- parallel_for ---------- */
-typedef struct { range_fn fn; void *ctx; long n; } pf_job;
+/* [0, n) is cut into nchunks contiguous chunks that the threads claim dynamically (see threadpool.h). */
+typedef struct { range_fn fn; void *ctx; long n, nchunks; _Atomic long next; } pf_job;
 
 static void pf_worker(void *c, int tid, int nt) {
+  (void)tid; (void)nt;
   pf_job *j = (pf_job *)c;
-  long i0 = j->n * tid / nt, i1 = j->n * (tid + 1) / nt;
-  if (i1 > i0) j->fn(j->ctx, i0, i1);
+  for (;;) {
+    long k = atomic_fetch_add(&j->next, 1);
+    if (k >= j->nchunks) break;
+    long i0 = j->n * k / j->nchunks, i1 = j->n * (k + 1) / j->nchunks;
+    if (i1 > i0) j->fn(j->ctx, i0, i1);
+  }
 }
 
 void parallel_for(range_fn fn, void *ctx, long n, double cost_per_item) {
@@ -25,7 +32,10 @@ void parallel_for(range_fn fn, void *ctx, long n, double cost_per_item) {
   if (byWork < T) T = (int)(byWork < 1 ? 1 : byWork);
   if (T > n) T = (int)n;
   if (T <= 1) { fn(ctx, 0, n); return; }
-  pf_job j = {fn, ctx, n};
+  pf_job j;
+  j.fn = fn; j.ctx = ctx; j.n = n;
+  j.nchunks = (long)T * 4 < n ? (long)T * 4 : n; /* a few chunks per thread, for balance on a busy machine */
+  atomic_init(&j.next, 0);
   pool_run(pf_worker, &j, T);
 }
 

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 
 /* ---------- portable rows ---------- */
 static int p_unary_none(int op, const float *x, float *out, long n) { (void)op; (void)x; (void)out; (void)n; return 0; }
@@ -179,13 +180,14 @@ void k_rmsnorm(const float *x, const float *w, float *out, float *rstd, long row
   parallel_for(rmsnorm_range, &p, rows, (double)cols * 2);
 }
 
-/* Backward passes accumulate dw/db per thread (double) and reduce at the end; threads split rows. */
+/* Backward passes accumulate dw/db per chunk of rows (double) and reduce at the end; threads claim chunks. */
 typedef struct {
   const float *x, *w, *mean, *rstd, *dy;
   float *dx;
-  double *part; /* [nthreads][2][cols] partial dw, db */
-  long rows, cols;
-  int nparts, has_dw, has_db, rms;
+  double *part; /* [nchunks][2][cols] partial dw, db */
+  long rows, cols, nchunks;
+  int has_dw, has_db, rms;
+  _Atomic long next;
 } nb_ctx;
 
 static void norm_bwd_rows(nb_ctx *p, long r0, long r1, double *pdw, double *pdb) {
@@ -223,11 +225,16 @@ static void norm_bwd_rows(nb_ctx *p, long r0, long r1, double *pdw, double *pdb)
 }
 
 static void norm_bwd_worker(void *c, int tid, int nt) {
+  (void)tid; (void)nt;
   nb_ctx *p = (nb_ctx *)c;
-  long r0 = p->rows * tid / nt, r1 = p->rows * (tid + 1) / nt;
-  double *pdw = p->has_dw ? p->part + (long)tid * 2 * p->cols : NULL;
-  double *pdb = p->has_db ? p->part + (long)tid * 2 * p->cols + p->cols : NULL;
-  norm_bwd_rows(p, r0, r1, pdw, pdb);
+  for (;;) {
+    long k = atomic_fetch_add(&p->next, 1);
+    if (k >= p->nchunks) break;
+    long r0 = p->rows * k / p->nchunks, r1 = p->rows * (k + 1) / p->nchunks;
+    double *pdw = p->has_dw ? p->part + k * 2 * p->cols : NULL;
+    double *pdb = p->has_db ? p->part + k * 2 * p->cols + p->cols : NULL;
+    norm_bwd_rows(p, r0, r1, pdw, pdb);
+  }
 }
 
 static int norm_bwd(nb_ctx *p, float *dw, float *db) {
@@ -235,20 +242,21 @@ static int norm_bwd(nb_ctx *p, float *dw, float *db) {
   double work = (double)p->rows * p->cols * 6;
   if (work < 65536.0 * 2) T = 1;
   if (T > p->rows) T = (int)(p->rows < 1 ? 1 : p->rows);
+  p->nchunks = T == 1 ? 1 : (T * 2 < p->rows ? T * 2 : p->rows);
+  atomic_init(&p->next, 0);
   p->part = NULL;
   if (p->has_dw || p->has_db) {
-    p->part = (double *)calloc((size_t)T * 2 * p->cols, sizeof(double));
+    p->part = (double *)calloc((size_t)p->nchunks * 2 * p->cols, sizeof(double));
     if (!p->part) return 0;
   }
   if (T <= 1) norm_bwd_worker(p, 0, 1);
   else pool_run(norm_bwd_worker, p, T);
-  /* pool_run may have run inline with one thread: then only part 0 is filled, the rest are zero */
   if (p->part) {
     for (long j = 0; j < p->cols; j++) {
       double sw = 0, sb = 0;
-      for (int t = 0; t < T; t++) {
-        sw += p->part[(long)t * 2 * p->cols + j];
-        sb += p->part[(long)t * 2 * p->cols + p->cols + j];
+      for (long t = 0; t < p->nchunks; t++) {
+        sw += p->part[t * 2 * p->cols + j];
+        sb += p->part[t * 2 * p->cols + p->cols + j];
       }
       if (dw) dw[j] += (float)sw;
       if (db) db[j] += (float)sb;
@@ -260,11 +268,13 @@ static int norm_bwd(nb_ctx *p, float *dw, float *db) {
 
 int k_layernorm_bwd(const float *x, const float *w, const float *mean, const float *rstd, const float *dy, float *dx,
                     float *dw, float *db, long rows, long cols) {
-  nb_ctx p = {x, w, mean, rstd, dy, dx, NULL, rows, cols, 0, dw != NULL, db != NULL, 0};
+  nb_ctx p = {.x = x, .w = w, .mean = mean, .rstd = rstd, .dy = dy, .dx = dx, .rows = rows, .cols = cols,
+              .has_dw = dw != NULL, .has_db = db != NULL, .rms = 0};
   return norm_bwd(&p, dw, db);
 }
 
 int k_rmsnorm_bwd(const float *x, const float *w, const float *rstd, const float *dy, float *dx, float *dw, long rows, long cols) {
-  nb_ctx p = {x, w, NULL, rstd, dy, dx, NULL, rows, cols, 0, dw != NULL, 0, 1};
+  nb_ctx p = {.x = x, .w = w, .rstd = rstd, .dy = dy, .dx = dx, .rows = rows, .cols = cols,
+              .has_dw = dw != NULL, .has_db = 0, .rms = 1};
   return norm_bwd(&p, dw, NULL);
 }

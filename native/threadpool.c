@@ -1,4 +1,4 @@
-/* Persistent pthread pool: generation counter + spin-then-sleep workers; see threadpool.h. */
+/* Persistent pthread pool: generation counter + spin-then-sleep workers + a "door" per job; see threadpool.h. */
 #include "threadpool.h"
 #include <stdlib.h>
 #include <string.h>
@@ -29,20 +29,29 @@ void pool_run(pool_fn fn, void *ctx, int n) { (void)n; fn(ctx, 0, 1); }
 #endif
 
 #define MAX_THREADS 64
-/* Spin iterations (each a pause, ~10-40 ns on current x86) before sleeping. */
-#define SPIN_WORKER 60000
-#define SPIN_MASTER 200000
+/* Spin iterations (each a pause, ~10-40 ns on current x86) before a worker sleeps: long enough to bridge the
+ * gaps between back-to-back kernels of a decode step, short enough that an idle process burns no CPU. */
+#define SPIN_WORKER 50000
+#define SPIN_MASTER 20000
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER; /* held while a job runs */
 static pthread_mutex_t g_start_lock = PTHREAD_MUTEX_INITIALIZER;
-static int g_threads = 0;       /* configured thread count */
-static int g_started = 0;       /* workers running (tids 1..g_started) */
+static int g_threads = 0; /* configured thread count */
+static int g_started = 0; /* workers running (tids 1..g_started) */
 
-static _Atomic unsigned g_gen = 0;      /* bumped once per job */
-static _Atomic int g_pending = 0;       /* workers yet to finish the current job */
+static _Atomic unsigned g_gen = 0; /* bumped once per job */
+/* Door of the current job: a worker adds 1 to enter. The caller closes it (DOOR_CLOSED) once its own share is
+ * done and then waits only for the workers that entered; a worker that wakes late finds the door closed and
+ * never touches the job. So a descheduled worker cannot stall the caller, provided the job hands out its work
+ * dynamically (every kernel claims chunks from an atomic counter). */
+#define DOOR_CLOSED 0x40000000
+static _Atomic int g_door = DOOR_CLOSED;
+static _Atomic int g_done = 0; /* entered workers that have finished */
 static pool_fn g_fn;
 static void *g_ctx;
-static int g_n;                         /* threads in the current job */
+static int g_n; /* threads in the current job */
+static _Atomic int g_sleepers = 0;
+static unsigned g_gen_at_create[MAX_THREADS];
 
 #if defined(__linux__)
 static void fwait(_Atomic unsigned *addr, unsigned val) {
@@ -67,35 +76,32 @@ static void fwake(_Atomic unsigned *addr) {
 }
 #endif
 
-static _Atomic int g_sleepers = 0;
-static _Atomic unsigned g_done_gen = 0; /* futex word the master sleeps on */
-static _Atomic int g_master_sleeping = 0;
-
-static unsigned g_gen_at_create[MAX_THREADS];
-
 static void *worker_main(void *arg) {
   int tid = (int)(long)arg;
-  /* The generation current when this worker was created (jobs only start under g_lock, after creation). */
+  /* the generation current when this worker was created (jobs only start under g_lock, after creation) */
   unsigned seen = g_gen_at_create[tid];
   for (;;) {
     unsigned g;
     int spins = 0;
     while ((g = atomic_load_explicit(&g_gen, memory_order_acquire)) == seen) {
-      if (++spins < SPIN_WORKER) { CPU_RELAX(); continue; }
+      if (++spins < SPIN_WORKER) {
+        CPU_RELAX();
+        /* on an oversubscribed machine, let a runnable thread (maybe our caller) have the core now and then */
+        if ((spins & 1023) == 0) sched_yield();
+        continue;
+      }
       atomic_fetch_add(&g_sleepers, 1);
-      /* Re-check after announcing ourselves, so a wake between the load and the sleep is not lost. */
+      /* re-check after announcing ourselves, so a wake between the load and the sleep is not lost */
       if (atomic_load(&g_gen) == seen) fwait(&g_gen, seen);
       atomic_fetch_sub(&g_sleepers, 1);
       spins = 0;
     }
     seen = g;
+    int d = atomic_fetch_add(&g_door, 1);
+    if (d & DOOR_CLOSED) continue; /* that job is over (the caller did the work) */
+    /* entered: g_fn/g_ctx/g_n belong to the open job (written before its door opened) */
     if (tid < g_n) g_fn(g_ctx, tid, g_n);
-    if (atomic_fetch_sub_explicit(&g_pending, 1, memory_order_acq_rel) == 1) {
-      if (atomic_load(&g_master_sleeping)) {
-        atomic_fetch_add(&g_done_gen, 1);
-        fwake(&g_done_gen);
-      }
-    }
+    atomic_fetch_add_explicit(&g_done, 1, memory_order_release);
   }
   return NULL;
 }
@@ -153,6 +159,7 @@ static int ensure_workers(int n) {
 void pool_run(pool_fn fn, void *ctx, int n) {
   int maxn = pool_threads();
   if (n > maxn) n = maxn;
+  /* busy (another JS thread is using the pool): run inline */
   if (n <= 1 || pthread_mutex_trylock(&g_lock) != 0) {
     fn(ctx, 0, 1);
     return;
@@ -163,34 +170,19 @@ void pool_run(pool_fn fn, void *ctx, int n) {
     fn(ctx, 0, 1);
     return;
   }
-  /* Every started worker takes part in the generation (idle ones just count down). */
-  int workers;
-  pthread_mutex_lock(&g_start_lock);
-  workers = g_started;
-  pthread_mutex_unlock(&g_start_lock);
   g_fn = fn;
   g_ctx = ctx;
   g_n = n;
-  atomic_store(&g_pending, workers);
+  atomic_store(&g_done, 0);
+  atomic_store(&g_door, 0); /* opens the door; the job fields above are visible to whoever enters */
   atomic_fetch_add_explicit(&g_gen, 1, memory_order_release);
   if (atomic_load(&g_sleepers) > 0) fwake(&g_gen);
   fn(ctx, 0, n);
+  int entered = atomic_fetch_or(&g_door, DOOR_CLOSED) & ~DOOR_CLOSED;
   int spins = 0;
-  while (atomic_load_explicit(&g_pending, memory_order_acquire) > 0) {
-    if (++spins < SPIN_MASTER) { CPU_RELAX(); continue; }
-    unsigned d = atomic_load(&g_done_gen);
-    atomic_store(&g_master_sleeping, 1);
-    if (atomic_load(&g_pending) > 0) {
-      /* bounded wait: a lost wake-up costs at most one futex timeout */
-#if defined(__linux__)
-      struct timespec ts = {0, 1000000};
-      syscall(SYS_futex, (void *)&g_done_gen, FUTEX_WAIT_PRIVATE, d, &ts, NULL, 0);
-#else
-      sched_yield();
-#endif
-    }
-    atomic_store(&g_master_sleeping, 0);
-    spins = 0;
+  while (atomic_load_explicit(&g_done, memory_order_acquire) < entered) {
+    if (++spins < SPIN_MASTER && (spins & 255) != 0) { CPU_RELAX(); continue; }
+    sched_yield();
   }
   pthread_mutex_unlock(&g_lock);
 }

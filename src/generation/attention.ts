@@ -14,9 +14,10 @@ export const MASK_MIN = -3.4028234663852886e38;
 /**
  * Additive mask (B', T, L) for T queries at positions past..past+T-1 over L = past + T keys: MASK_MIN where the
  * key is in the future or padded (attentionMask (B, L), 1 = attend), 0 elsewhere. null when nothing is masked
- * (one new token and no padding), so a batch-1 decode step builds no mask at all.
+ * (one new token and no padding), so a batch-1 decode step builds no mask at all. `window` (Mistral's sliding
+ * window) also masks keys `window` or more positions behind the query.
  */
-export function causalMask(B: number, T: number, past: number, attentionMask: Tensor | null | undefined): Tensor | null {
+export function causalMask(B: number, T: number, past: number, attentionMask: Tensor | null | undefined, window = Infinity): Tensor | null {
   const L = past + T;
   let pad: ArrayLike<number> | null = null;
   if (attentionMask) {
@@ -28,14 +29,14 @@ export function causalMask(B: number, T: number, past: number, attentionMask: Te
     for (let i = 0; i < v.length; i++) if (!v[i]) all = false;
     if (!all) pad = v;
   }
-  if (!pad && T === 1) return null;
+  if (!pad && T === 1 && L <= window) return null;
   const rows = pad ? B : 1;
   const out = new Float32Array(rows * T * L);
   for (let b = 0; b < rows; b++) {
     for (let i = 0; i < T; i++) {
       const o = (b * T + i) * L;
       for (let j = 0; j < L; j++) {
-        if (j > past + i || (pad && !pad[b * L + j])) out[o + j] = MASK_MIN;
+        if (j > past + i || past + i - j >= window || (pad && !pad[b * L + j])) out[o + j] = MASK_MIN;
       }
     }
   }
@@ -45,16 +46,19 @@ export function causalMask(B: number, T: number, past: number, attentionMask: Te
 /**
  * softmax(q·kᵀ/√hs + mask)·v.
  * q: (B, T, nh, hs); keys, values: (B, nkv, L, hs), any strides (cache views or transposed fresh tensors);
- * mask: (B|1, T, L) from causalMask, or null; dropout (training) applies to the probabilities. Returns (B, T, nh·hs).
+ * mask: (B|1, T, L) from causalMask, or null; dropout (training) applies to the probabilities; scale defaults to
+ * 1/√hs. Returns (B, T, nh·hs).
  */
-export function attend(q: Tensor, keys: Tensor, values: Tensor, mask: Tensor | null, dropout?: (probs: Tensor) => Tensor): Tensor {
+export function attend(q: Tensor, keys: Tensor, values: Tensor, mask: Tensor | null, dropout?: ((probs: Tensor) => Tensor) | null, scale?: number): Tensor {
   const [B, T, nh, hs] = q.shape as [number, number, number, number];
   const nkv = keys.shape[1]!;
   const L = keys.shape[2]!;
   if (nh % nkv !== 0) throw new BertchatError('SHAPE_MISMATCH', `attention: ${nh} query heads are not a multiple of ${nkv} kv heads`);
   const g = nh / nkv;
   const qh = q.transpose(1, 2).reshape(B, nkv, g * T, hs); // (B, nkv, g·T, hs): heads kv·g + r, r < g
-  const scores = mul(matmul(qh, keys.transpose(-1, -2)), 1 / Math.sqrt(hs)); // (B, nkv, g·T, L)
+  const s = scale ?? 1 / Math.sqrt(hs);
+  const raw = matmul(qh, keys.transpose(-1, -2)); // (B, nkv, g·T, L)
+  const scores = s === 1 ? raw : mul(raw, s);
   const probs = mask
     ? softmax(scores.reshape(B, nkv, g, T, L), -1, mask.reshape(mask.shape[0]!, 1, 1, T, L)).reshape(B, nkv, g * T, L)
     : softmax(scores, -1); // (B, nkv, g·T, L)

@@ -183,7 +183,7 @@ export abstract class PreTrainedModel extends Module {
    */
   static async fromPretrained<T extends Module>(this: PreTrainedClass<T>, idOrPath: string, opts: FromPretrainedOptions = {}): Promise<T> {
     const { loadArchitecture } = await import('./auto.js'); // dynamic: auto.ts imports the registry, which imports this file's subclasses
-    return loadArchitecture(idOrPath, this.name, opts) as Promise<T>;
+    return (await loadArchitecture(idOrPath, this.name, opts)) as unknown as T;
   }
 
   /**

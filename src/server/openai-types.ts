@@ -227,6 +227,8 @@ export interface ChatCompletionChunk {
     finish_reason: FinishReason | null;
   }>;
   usage?: Usage | null;
+  /** Extension: on a choice's last chunk when the request sets bertchat_state. */
+  bertchat_state?: Record<string, string>;
 }
 
 // ---- /v1/embeddings -------------------------------------------------------------------------------------

@@ -86,3 +86,26 @@ test('Qwen2-style q/k/v biases and rope_scaling rules (linear, dynamic, llama3)'
   assert.ok(Math.abs(l3m[1]! - ((1 - s) * dflt[1]! / 8 + s * dflt[1]!)) < 1e-15);
   assert.throws(() => ropeInvFreq(parseLlamaConfig({ ...base, rope_scaling: { rope_type: 'yarn', factor: 2 } }), 1), (e: any) => e.code === 'CONFIG');
 });
+
+test('Mistral sliding window: equal to full attention inside the window, different after, cache consistent', () => {
+  const cfg = { hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, vocab_size: 50, max_position_embeddings: 64, initializer_range: 0.3 };
+  const full = new LlamaForCausalLM(parseLlamaConfig({ ...cfg, model_type: 'llama' }));
+  const win = new LlamaForCausalLM(parseLlamaConfig({ ...cfg, model_type: 'mistral', sliding_window: 3 }));
+  win.loadStateDict(new Map([...full.stateDict()].map(([k, v]) => [k, { shape: v.shape, data: v.values() as Float32Array }])));
+  assert.equal(win.model.window, 3);
+  assert.throws(() => new LlamaForCausalLM(parseLlamaConfig({ ...cfg, model_type: 'qwen2', use_sliding_window: true })), (e: any) => e.code === 'CONFIG');
+  const ids = [[1, 9, 4, 33, 7, 21, 2, 11]];
+  noGrad(() => {
+    const a = full.forward(intTensor(ids)).values();
+    const b = win.forward(intTensor(ids)).values();
+    const V = 50;
+    assertClose(b.subarray(0, 3 * V), a.subarray(0, 3 * V), 'positions inside the window');
+    let diff = 0;
+    for (let i = 3 * V; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    assert.ok(diff > 1e-3, `the window must change later positions (max diff ${diff})`);
+    const cache = win.newCache(1, 8);
+    const parts = [win.forward(intTensor([ids[0]!.slice(0, 2)]), { cache })];
+    for (let t = 2; t < 8; t++) parts.push(win.forward(intTensor([[ids[0]![t]!]]), { cache }));
+    assertClose(Float32Array.from(parts.flatMap((p) => Array.from(p.values()))), b, 'sliding window through the cache');
+  });
+});

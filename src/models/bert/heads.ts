@@ -11,6 +11,7 @@ import { Rng } from '../../util/rng.js';
 import { numLabels, type BertConfig } from './config.js';
 import type { BaseConfig } from '../../io/config.js';
 import { BertModel, type BertInputs } from './modeling.js';
+import { PreTrainedModel } from '../loading.js';
 
 export interface ModelOutput {
   /** (B, num_labels) for sequence classification, (B, T, V|num_labels) for token-level heads */
@@ -29,7 +30,7 @@ export function problemType(config: BaseConfig, labels: Tensor | null): ProblemT
   return !labels || labels.dtype === 'int32' ? 'single_label_classification' : 'multi_label_classification';
 }
 
-export class BertForSequenceClassification extends Module {
+export class BertForSequenceClassification extends PreTrainedModel {
   bert: BertModel;
   dropout: Dropout;
   classifier: Linear;
@@ -101,7 +102,7 @@ export class BertOnlyMLMHead extends Module {
  */
 export const BERT_MLM_IGNORED_KEYS = /^(cls\.predictions\.decoder\.(weight|bias)|bert\.pooler\..*|cls\.seq_relationship\..*)$/;
 
-export class BertForMaskedLM extends Module {
+export class BertForMaskedLM extends PreTrainedModel {
   bert: BertModel;
   cls: BertOnlyMLMHead;
   constructor(readonly config: BertConfig, opts: { rng?: Rng } = {}) {
@@ -120,7 +121,7 @@ export class BertForMaskedLM extends Module {
   }
 }
 
-export class BertForTokenClassification extends Module {
+export class BertForTokenClassification extends PreTrainedModel {
   bert: BertModel;
   dropout: Dropout;
   classifier: Linear;

@@ -4,11 +4,13 @@ import { Tensor } from '../../tensor/tensor.js';
 import { add, mul, activationByName, tanh } from '../../tensor/ops/elementwise.js';
 import { matmul } from '../../tensor/ops/matmul.js';
 import { softmax } from '../../tensor/ops/softmax.js';
+import { multiHeadAttention } from '../../tensor/ops/attention.js';
 import { Module } from '../../nn/module.js';
 import { Dropout, Embedding, LayerNorm, Linear } from '../../nn/layers.js';
 import { Rng } from '../../util/rng.js';
 import { BertchatError } from '../../util/errors.js';
 import type { BertConfig } from './config.js';
+import { PreTrainedModel } from '../loading.js';
 
 /** Called with a name such as `encoder.layer.3.attention.probs` and the activation at that step. */
 export type TraceHook = (name: string, t: Tensor) => void;
@@ -85,7 +87,15 @@ export class BertSelfAttention extends Module {
     this.value = new Linear(C, C, { std, rng });
     this.dropout = new Dropout(config.attention_probs_dropout_prob, rng);
   }
+  /** Use the fused attention op when attention dropout is inactive (eval, or p = 0); false forces the reference path. */
+  static fused = true;
   forward(x: Tensor, mask: Tensor | null, name: string, trace?: TraceHook): Tensor {
+    if (BertSelfAttention.fused && (!this.dropout.training || this.dropout.p === 0)) {
+      // one op: heads read in place, scale in the GEMM, mask + softmax in place, output in (B, T, C)
+      const { out, probs } = multiHeadAttention(this.query.forward(x), this.key.forward(x), this.value.forward(x), { heads: this.nh, mask });
+      trace?.(`${name}.probs`, probs); // (B, nh, T, T)
+      return out; // (B, T, C)
+    }
     const [B, T, C] = x.shape as [number, number, number];
     const { nh, hs } = this;
     const q = this.query.forward(x).reshape(B, T, nh, hs).transpose(1, 2); // (B, nh, T, hs)
@@ -208,7 +218,7 @@ export function resolveInputs(config: BertConfig, inp: BertInputs): { ids: Tenso
   return { ids, types, pos, mask: mask ? extendedAttentionMask(mask) : null };
 }
 
-export class BertModel extends Module {
+export class BertModel extends PreTrainedModel {
   embeddings: BertEmbeddings;
   encoder: BertEncoder;
   pooler: BertPooler | null;

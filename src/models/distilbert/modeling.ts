@@ -10,7 +10,8 @@ import { Module } from '../../nn/module.js';
 import { Rng } from '../../util/rng.js';
 import { BertchatError } from '../../util/errors.js';
 import { PreTrainedModel } from '../loading.js';
-import { extendedAttentionMask, type TraceHook } from '../bert/modeling.js';
+import { BertSelfAttention, extendedAttentionMask, type TraceHook } from '../bert/modeling.js';
+import { multiHeadAttention } from '../../tensor/ops/attention.js';
 import type { DistilBertConfig } from './config.js';
 
 /** DistilBERT's LayerNorms use eps 1e-12 (not a config field). */
@@ -89,9 +90,14 @@ export class MultiHeadSelfAttention extends Module {
     this.dropout = new Dropout(config.attention_dropout, rng);
   }
   forward(x: Tensor, mask: Tensor | null, name: string, trace?: TraceHook): Tensor {
+    if (BertSelfAttention.fused && (!this.dropout.training || this.dropout.p === 0)) {
+      const { out, probs } = multiHeadAttention(this.q_lin.forward(x), this.k_lin.forward(x), this.v_lin.forward(x), { heads: this.nh, mask });
+      trace?.(`${name}.probs`, probs); // (B, nh, T, T)
+      return this.out_lin.forward(out); // (B, T, C)
+    }
     const [B, T, C] = x.shape as [number, number, number];
     const { nh, hs } = this;
-    // HF scales q before the product: q / sqrt(hs)
+    // reference path; HF scales q before the product: q / sqrt(hs)
     const q = mul(this.q_lin.forward(x), 1 / Math.sqrt(hs)).reshape(B, T, nh, hs).transpose(1, 2); // (B, nh, T, hs)
     const k = this.k_lin.forward(x).reshape(B, T, nh, hs).transpose(1, 2); // (B, nh, T, hs)
     const v = this.v_lin.forward(x).reshape(B, T, nh, hs).transpose(1, 2); // (B, nh, T, hs)

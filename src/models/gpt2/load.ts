@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { readConfig } from '../../io/config.js';
 import { loadModelWeights } from '../../io/sharded.js';
-import { readSafetensors } from '../../io/safetensors.js';
+import { readSafetensors, type TensorData } from '../../io/safetensors.js';
 import { BertchatError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { GPT2LMHeadModel } from './modeling.js';
@@ -15,14 +15,21 @@ import type { GPT2Config } from './config.js';
  */
 export const GPT2_IGNORED_KEYS = /^(transformer\.)?h\.\d+\.attn\.(bias|masked_bias)$|^lm_head\.weight$/;
 
-type Weights = Map<string, { shape: readonly number[]; data: ArrayLike<number> }>;
+/** A checkpoint's tensors (readSafetensors / loadModelWeights output, or plain float arrays). */
+export type Weights = ReadonlyMap<string, { shape: readonly number[]; data: TensorData | ArrayLike<number> }>;
+
+function floats(name: string, data: TensorData | ArrayLike<number>): Float32Array {
+  if (data instanceof Float32Array) return data;
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) throw new BertchatError('CHECKPOINT', `${name}: 64-bit integer tensor where float weights are expected`);
+  return Float32Array.from(data as ArrayLike<number>);
+}
 
 /** Checkpoint names → this model's names (adds the `transformer.` prefix of legacy files); float32 data. */
 export function gpt2StateDict(tensors: Weights): Map<string, { shape: readonly number[]; data: Float32Array }> {
   const out = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   for (const [k, v] of tensors) {
     const name = k.startsWith('transformer.') || k.startsWith('lm_head.') ? k : `transformer.${k}`;
-    const data = v.data instanceof Float32Array ? v.data : Float32Array.from(v.data);
+    const data = floats(k, v.data);
     out.set(name, { shape: v.shape, data });
   }
   return out;
@@ -43,5 +50,5 @@ export function loadGPT2(dir: string, opts: { weightsFile?: string } = {}): GPT2
   if (config.model_type !== 'gpt2') throw new BertchatError('CONFIG', `${dir}: model_type "${config.model_type}" is not gpt2`);
   const tensors = opts.weightsFile ? readSafetensors(join(dir, opts.weightsFile)).tensors : loadModelWeights(dir).tensors;
   const model = new GPT2LMHeadModel(config as GPT2Config, { rng: new Rng(0) });
-  return loadGPT2Weights(model, tensors as Weights).eval().requiresGrad_(false);
+  return loadGPT2Weights(model, tensors).eval().requiresGrad_(false);
 }

@@ -47,11 +47,14 @@ export class GPT2Attention extends Module {
   resid_dropout: Dropout;
   readonly nh: number;
   readonly hs: number;
-  constructor(config: GPT2Config, rng: Rng) {
+  private readonly scale: number;
+  constructor(config: GPT2Config, rng: Rng, layer: number) {
     super();
     const C = config.n_embd;
     this.nh = config.n_head;
     this.hs = C / this.nh;
+    // HF: scores / sqrt(hs) when scale_attn_weights, and / (layer + 1) when scale_attn_by_inverse_layer_idx
+    this.scale = (config.scale_attn_weights ? 1 / Math.sqrt(this.hs) : 1) / (config.scale_attn_by_inverse_layer_idx ? layer + 1 : 1);
     const std = config.initializer_range;
     this.c_attn = new Conv1D(C, 3 * C, std, rng);
     this.c_proj = new Conv1D(C, C, std / Math.sqrt(2 * config.n_layer), rng);
@@ -72,7 +75,7 @@ export class GPT2Attention extends Module {
       keys = k.transpose(1, 2); // (B, nh, T, hs)
       values = v.transpose(1, 2);
     }
-    const y = attend(q, keys, values, mask, (p) => this.attn_dropout.forward(p)); // (B, T, C)
+    const y = attend(q, keys, values, mask, (p) => this.attn_dropout.forward(p), this.scale); // (B, T, C)
     return this.resid_dropout.forward(this.c_proj.forward(y));
   }
 }
@@ -100,10 +103,10 @@ export class GPT2Block extends Module {
   attn: GPT2Attention;
   ln_2: LayerNorm;
   mlp: GPT2MLP;
-  constructor(config: GPT2Config, rng: Rng) {
+  constructor(config: GPT2Config, rng: Rng, layer: number) {
     super();
     this.ln_1 = new LayerNorm(config.n_embd, config.layer_norm_epsilon);
-    this.attn = new GPT2Attention(config, rng);
+    this.attn = new GPT2Attention(config, rng, layer);
     this.ln_2 = new LayerNorm(config.n_embd, config.layer_norm_epsilon);
     this.mlp = new GPT2MLP(config, rng);
   }
@@ -128,7 +131,7 @@ export class GPT2Model extends Module {
     this.wte = new Embedding(config.vocab_size, config.n_embd, { std, rng });
     this.wpe = new Embedding(config.n_positions, config.n_embd, { std, rng });
     this.drop = new Dropout(config.embd_pdrop, rng);
-    this.h = Array.from({ length: config.n_layer }, () => new GPT2Block(config, rng));
+    this.h = Array.from({ length: config.n_layer }, (_, i) => new GPT2Block(config, rng, i));
     this.ln_f = new LayerNorm(config.n_embd, config.layer_norm_epsilon);
   }
   /** ids (B, T) → final hidden states (B, T, C). */

@@ -96,8 +96,14 @@ export class LlamaModel extends Module {
   embed_tokens: Embedding;
   layers: LlamaDecoderLayer[];
   norm: RMSNorm;
+  /** Mistral's sliding window (keys at most window − 1 positions back); Infinity when off. */
+  readonly window: number;
   constructor(readonly config: LlamaConfig, rng: Rng) {
     super();
+    if (config.model_type === 'qwen2' && config.use_sliding_window) {
+      throw new BertchatError('CONFIG', 'qwen2 with use_sliding_window true (per-layer sliding attention) is not supported yet');
+    }
+    this.window = config.model_type === 'mistral' && config.use_sliding_window && config.sliding_window ? config.sliding_window : Infinity;
     this.embed_tokens = new Embedding(config.vocab_size, config.hidden_size, { std: config.initializer_range, rng });
     this.layers = Array.from({ length: config.num_hidden_layers }, () => new LlamaDecoderLayer(config, rng));
     this.norm = new RMSNorm(config.hidden_size, config.rms_norm_eps);
@@ -133,7 +139,7 @@ export class LlamaModel extends Module {
     const rope = this.rope(pos, B, T);
     let h = this.embed_tokens.forward(ids); // (B, T, C)
     opts.trace?.('embeddings', h);
-    const mask = causalMask(B, T, past, opts.attentionMask); // (B|1, T, L) or null
+    const mask = causalMask(B, T, past, opts.attentionMask, this.window); // (B|1, T, L) or null
     this.layers.forEach((layer, i) => (h = layer.forward(h, rope, mask, cache, i, opts.trace)));
     if (cache) cache.advance(T);
     return this.norm.forward(h);

@@ -15,35 +15,49 @@ function lineOfByte(bytes: Uint8Array, offset: number): number {
   return line;
 }
 
-/** Decodes UTF-8 strictly; on a bad byte, finds its line and column for the error. */
+/** Offset of the first byte that does not start a valid UTF-8 sequence (RFC 3629), or -1. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  const n = bytes.length;
+  while (i < n) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let len: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) len = 2;
+    else if (b >= 0xe0 && b <= 0xef) {
+      len = 3;
+      if (b === 0xe0) lo = 0xa0;
+      if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      len = 4;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f;
+    } else return i;
+    if (i + len > n) return i;
+    for (let k = 1; k < len; k++) {
+      const c = bytes[i + k]!;
+      if (c < (k === 1 ? lo : 0x80) || c > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += len;
+  }
+  return -1;
+}
+
+/** Decodes UTF-8 strictly; on a bad byte, the error names its line and column. */
 export function decodeUtf8(bytes: Uint8Array, file: string): string {
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch {
-    // bisect on line starts: decode line by line until one fails
-    let start = 0;
-    const dec = new TextDecoder('utf-8', { fatal: true });
-    while (start <= bytes.length) {
-      let end = bytes.indexOf(0x0a, start);
-      if (end < 0) end = bytes.length;
-      try {
-        dec.decode(bytes.subarray(start, end));
-      } catch {
-        const line = lineOfByte(bytes, start);
-        let bad = start;
-        for (; bad < end; bad++) {
-          try {
-            dec.decode(bytes.subarray(start, bad + 1), { stream: true });
-          } catch {
-            break;
-          }
-        }
-        throw dataError(file, line, `not valid UTF-8 (byte 0x${(bytes[Math.min(bad, end - 1)] ?? 0).toString(16).padStart(2, '0')} at byte ${bad - start + 1} of the line); convert the file to UTF-8`);
-      }
-      start = end + 1;
-    }
-    throw dataError(file, null, 'not valid UTF-8');
+    const bad = firstInvalidUtf8(bytes);
+    if (bad < 0) throw dataError(file, null, 'not valid UTF-8');
+    const lineStart = bytes.lastIndexOf(0x0a, bad - 1) + 1;
+    throw dataError(file, lineOfByte(bytes, bad), `not valid UTF-8 (byte 0x${bytes[bad]!.toString(16).padStart(2, '0')} at byte ${bad - lineStart + 1} of the line); convert the file to UTF-8`);
   }
 }
 

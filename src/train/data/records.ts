@@ -39,9 +39,16 @@ export function detectFormat(file: string, text: string, opts: ReadRecordsOption
     const first = text.slice(0, 2000);
     return opts.objective === 'causal-lm' && /"messages"\s*:/.test(first) ? 'dialogue' : 'jsonl';
   }
-  if (opts.objective === 'text-classification') return 'label-text';
+  if (opts.objective === 'text-classification' || looksLabelFirst(text)) return 'label-text';
   if (opts.objective === 'causal-lm' && text.slice(0, 20000).includes('__eou__')) return 'dialogue';
   return 'text';
+}
+
+/** `<int label> <text>` or `__label__x <text>` on every one of the first lines (stsa, fastText files). */
+function looksLabelFirst(text: string): boolean {
+  const lines = text.slice(0, 50000).split('\n').slice(0, 200).filter((l) => l.trim() !== '');
+  if (lines.length < 2) return false;
+  return lines.every((l) => /^(-?\d+|__label__\S+)[ \t]+\S/.test(l));
 }
 
 const isIndex = (s: string): boolean => /^\d+$/.test(s);

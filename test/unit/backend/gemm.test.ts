@@ -106,11 +106,13 @@ for (const be of availableBackends()) {
       }
   });
 
-  test(`gemm ${be.name}: GEMV (M = 1) shapes, both B layouts`, () => {
+  test(`gemm ${be.name}: GEMV (M = 1 and N = 1) shapes, all layouts`, () => {
     const rng = new Rng(99);
     for (const [N, K] of [[1, 1], [5, 3], [67, 29], [130, 77], [1000, 40], [3000, 17]] as const)
       for (let t = 0; t < 4; t++) {
         check(be, { transA: (t & 1) === 1, transB: (t & 2) === 2, M: 1, N, K, alpha: 0.7, beta: t === 3 ? 0.5 : 0, batch: 1 + (t & 1), padA: 1, padB: 2, padC: 0, offA: 3, offB: 1, offC: 1, broadcastB: t === 1 }, rng);
+        // N = 1 (matrix times vector), with a padded ldc so the output is strided
+        check(be, { transA: (t & 1) === 1, transB: (t & 2) === 2, M: N, N: 1, K, alpha: 0.7, beta: t === 2 ? 0.5 : 0, batch: 1 + (t & 1), padA: 2, padB: 1, padC: 2, offA: 1, offB: 3, offC: 2, broadcastB: t === 3 }, rng);
       }
   });
 
@@ -126,20 +128,23 @@ for (const be of availableBackends()) {
   });
 }
 
-test('gemm native: portable (non-AVX2) kernels and one thread give the same results', (t) => {
+test('gemm native: every kernel set (portable, AVX2, AVX-512) and one thread give correct results', (t) => {
   const nb = availableBackends().find((b) => b.name === 'native') as (Backend & {
     selectKernels(n: string): boolean;
     setThreads(n: number): number;
-    info(): { avx2: boolean };
+    info(): { avx2: boolean; avx512: boolean; kernels: string };
   }) | undefined;
   if (!nb) {
     t.skip('native addon not built: build/Release/bertchat_native.node');
     return;
   }
-  const avx2 = nb.info().avx2;
+  const info = nb.info();
   const threads = nb.threads;
+  const sets: [string, number][] = [['portable', threads], ['portable', 1]];
+  if (info.avx2) sets.push(['avx2', 1], ['avx2', threads]);
+  if (info.avx512) sets.push(['avx512', 1]);
   try {
-    for (const [kernels, th] of [['portable', threads], ['portable', 1], [avx2 ? 'avx2' : 'portable', 1]] as const) {
+    for (const [kernels, th] of sets) {
       nb.selectKernels(kernels);
       nb.setThreads(th);
       const rng = new Rng(77);
@@ -151,7 +156,7 @@ test('gemm native: portable (non-AVX2) kernels and one thread give the same resu
       check(nb, { transA: false, transB: false, M: 1, N: 1500, K: 100, alpha: 1, beta: 0.5, batch: 2, padA: 0, padB: 0, padC: 0, offA: 0, offB: 0, offC: 0, broadcastB: false }, rng);
     }
   } finally {
-    nb.selectKernels(avx2 ? 'avx2' : 'portable');
+    nb.selectKernels(info.kernels);
     nb.setThreads(threads);
   }
 });

@@ -41,7 +41,7 @@ function close(what: string, got: ArrayLike<number>, want: ArrayLike<number>, rt
 /** Runs body under each thread count and kernel set the machine has, restoring the defaults after. */
 function variants(nb: NativeBackend, body: (label: string) => void): void {
   const threads0 = nb.threads;
-  const avx2 = nb.info().avx2;
+  const { avx2, kernels: kernels0 } = nb.info();
   try {
     for (const kernels of avx2 ? ['avx2', 'portable'] as const : ['portable'] as const) {
       nb.selectKernels(kernels);
@@ -52,7 +52,7 @@ function variants(nb: NativeBackend, body: (label: string) => void): void {
     }
   } finally {
     nb.setThreads(threads0);
-    nb.selectKernels(avx2 ? 'avx2' : 'portable');
+    nb.selectKernels(kernels0 as 'avx512' | 'avx2' | 'portable');
   }
 }
 

@@ -36,9 +36,10 @@ interface NativeAddon {
 
 /** What the addon reports about itself. */
 export interface NativeInfo {
-  /** Kernel set in use: "avx2" (AVX2+FMA) or "portable". */
+  /** GEMM kernel set in use: "avx512" (AVX-512F), "avx2" (AVX2+FMA) or "portable". */
   kernels: string;
   avx2: boolean;
+  avx512: boolean;
   threads: number;
   cpus: number;
   gemmBlocks: string;
@@ -49,8 +50,8 @@ export interface NativeBackend extends Backend {
   /** Sets the kernel thread count (0 = one per CPU); returns the count now in effect. */
   setThreads(n: number): number;
   info(): NativeInfo;
-  /** Testing aid: forces "avx2" or "portable" kernels; false when unavailable. */
-  selectKernels(name: 'avx2' | 'portable'): boolean;
+  /** Testing aid: forces "avx512", "avx2" or "portable" kernels; false when unavailable. */
+  selectKernels(name: 'avx512' | 'avx2' | 'portable'): boolean;
 }
 
 // Order must match the enums in native/kernels.h.
