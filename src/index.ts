@@ -14,3 +14,16 @@ export * from './tokenizers/index.js';
 
 // Checkpoints, configs, hub
 export * from './io/index.js';
+
+// Server and chat
+export { startServer, bundledModelSpecs, DEFAULT_HOST, DEFAULT_PORT } from './server/serve.js';
+export type { ServeOptions, RunningServer } from './server/serve.js';
+export { buildApp } from './server/app.js';
+export type { AppOptions } from './server/app.js';
+export { LocalEngine } from './server/local-engine.js';
+export type { Engine, ModelSpec, ModelInfo, GenerateRequest, GenerateEvent } from './server/engine.js';
+export { ConversationStore } from './chat/store.js';
+export { Dialogue, engineBackend } from './chat/dialogue.js';
+export type { ChatBackend } from './chat/dialogue.js';
+export { trackState, trackTurn } from './chat/state-tracker.js';
+export type { DialogueState } from './chat/state-tracker.js';

@@ -1,5 +1,6 @@
 // Model work runs off the event loop: /health answers fast while a long generation runs in a worker, a
 // client that disconnects cancels its generation, and the wait queue is bounded (429 beyond it).
+import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
@@ -39,6 +40,19 @@ test('worker threads keep the event loop free; disconnect cancels; the queue is 
     await t.test('/health answers within 50 ms while a long generation runs', async () => {
       // A 900-token prompt: its prefill alone is one forward of several hundred ms, which would block
       // /health for that long if it ran on the event loop; then 120 decode steps at long context.
+      const sample = async (n: number, during: boolean) => {
+        const times: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const t0 = performance.now();
+          const h = await health(server);
+          times.push(performance.now() - t0);
+          if (during) assert.equal(h.active, 1, 'the generation is still running');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        times.sort((a, b) => a - b);
+        return (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+      };
+      const idle = await sample(30, false);
       const ac = new AbortController();
       const prompt = Array.from({ length: 900 }, (_, i) => 10 + (i % 250));
       const res = await fetch(`${server.url}/v1/completions`, {
@@ -48,19 +62,14 @@ test('worker threads keep the event loop free; disconnect cancels; the queue is 
         signal: ac.signal,
       });
       const reader = res.body!.getReader(); // headers are sent before the prefill starts
-      const times: number[] = [];
-      for (let i = 0; i < 30; i++) {
-        const t0 = performance.now();
-        const h = await health(server);
-        times.push(performance.now() - t0);
-        assert.equal(h.active, 1, 'the generation is still running');
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      times.sort((a, b) => a - b);
-      const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
-      t.diagnostic(`/health latency during generation (30 samples): median ${at(0.5).toFixed(1)} ms, p90 ${at(0.9).toFixed(1)} ms, max ${at(1).toFixed(1)} ms`);
-      // p90, not max: on a shared 2-core CI box the OS scheduler alone can delay one sample.
-      assert.ok(at(0.9) < 50, `p90 /health latency ${at(0.9).toFixed(1)} ms`);
+      const at = await sample(30, true);
+      t.diagnostic(`/health latency idle: median ${idle(0.5).toFixed(1)} ms, p90 ${idle(0.9).toFixed(1)} ms, max ${idle(1).toFixed(1)} ms`);
+      t.diagnostic(`/health latency during generation: median ${at(0.5).toFixed(1)} ms, p90 ${at(0.9).toFixed(1)} ms, max ${at(1).toFixed(1)} ms`);
+      // Blocked by model work, most samples would wait for the prefill (hundreds of ms). The median must be
+      // under 50 ms; the p90 under 50 ms plus the machine's own idle p90 (a busy shared box delays samples
+      // with no generation at all).
+      assert.ok(at(0.5) < 50, `median /health latency ${at(0.5).toFixed(1)} ms`);
+      assert.ok(at(0.9) < 50 + idle(0.9), `p90 /health latency ${at(0.9).toFixed(1)} ms (idle p90 ${idle(0.9).toFixed(1)} ms)`);
       ac.abort();
       await reader.cancel().catch(() => {});
       assert.ok(await waitFor(async () => (await health(server)).active === 0, 3000), 'the worker is free again');
@@ -100,5 +109,6 @@ test('worker threads keep the event loop free; disconnect cancels; the queue is 
     });
   } finally {
     await s?.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { needShared } from '../helpers/shared.js';
-import { assertClose, ids, readJson, readTensors, readWeights } from '../helpers/golden.js';
+import { assertClose, readJson, readTensors, readWeights } from '../helpers/golden.js';
 import { availableBackends, noGrad, withBackend, intTensor } from '../../src/tensor/index.js';
 import { GPT2LMHeadModel } from '../../src/models/gpt2/modeling.js';
 import { loadGPT2Weights } from '../../src/models/gpt2/load.js';
@@ -44,5 +44,26 @@ test('GPT-2 legacy buffers are matched by full name, and a wrong name is reporte
     const logits = model.forward(intTensor([[1, 2]]));
     assert.deepEqual(logits.shape, [1, 2, config.vocab_size]);
   });
-  void ids;
+});
+
+test('GPT-2 scale_attn_by_inverse_layer_idx / scale_attn_weights reach the attention (and the cache path)', (t) => {
+  const dir = needShared(t, 'golden', 'gpt2-tiny-random');
+  if (!dir) return;
+  const json = readJson<Record<string, unknown>>(join(dir, 'config.json'));
+  const w = readWeights(dir);
+  const ids2 = intTensor([[51, 258, 269, 265, 264, 265]]);
+  noGrad(() => {
+    const base = loadGPT2Weights(new GPT2LMHeadModel(parseGPT2Config(json)), w).eval().forward(ids2).values();
+    for (const extra of [{ scale_attn_by_inverse_layer_idx: true }, { scale_attn_weights: false }]) {
+      const m = loadGPT2Weights(new GPT2LMHeadModel(parseGPT2Config({ ...json, ...extra })), w).eval(); // eval: dropout off
+      const v = m.forward(ids2).values();
+      let diff = 0;
+      for (let i = 300; i < v.length; i++) diff = Math.max(diff, Math.abs(v[i]! - base[i]!));
+      assert.ok(diff > 1e-3, `${JSON.stringify(extra)} changes the logits`);
+      const cache = m.newCache(1, 6);
+      const a = m.forward(intTensor([[51, 258, 269]]), { cache }).values();
+      const b = m.forward(intTensor([[265, 264, 265]]), { cache }).values();
+      assertClose(Float32Array.from([...a, ...b]), v, `${JSON.stringify(extra)} cached`);
+    }
+  });
 });
