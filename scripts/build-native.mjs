@@ -3,7 +3,7 @@
 // Never fails the install: without a compiler bertchat falls back to the TypeScript back end,
 // and says so once at run time. BERTCHAT_SKIP_NATIVE=1 skips the build.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -12,6 +12,17 @@ if (process.env.BERTCHAT_SKIP_NATIVE === '1') {
   process.exit(0);
 }
 if (!existsSync(join(root, 'binding.gyp'))) process.exit(0);
+
+// Up to date? (npx and repeated builds would otherwise recompile for a minute)
+const addon = join(root, 'build', 'Release', 'bertchat_native.node');
+if (existsSync(addon) && process.env.BERTCHAT_REBUILD_NATIVE !== '1') {
+  const sources = [join(root, 'binding.gyp'), ...readdirSync(join(root, 'native')).map((f) => join(root, 'native', f))];
+  const built = statSync(addon).mtimeMs;
+  if (sources.every((f) => statSync(f).mtimeMs <= built)) {
+    console.log('bertchat: native back end is up to date');
+    process.exit(0);
+  }
+}
 
 // npm exposes its bundled node-gyp to scripts; fall back to one on PATH.
 const candidates = [];

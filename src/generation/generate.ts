@@ -171,6 +171,7 @@ export async function* generate(model: CausalLM, prompts: readonly (readonly num
   const stopIds = stopTokenSet(model.eosTokenIds, o.stopTokenIds, o.ignoreEos ?? false);
   const processors = [...buildProcessors(o, V), ...(o.processors ?? [])];
   const greedy = (o.temperature ?? 1) === 0;
+  if (o.seed !== undefined && typeof o.seed !== 'bigint' && !Number.isSafeInteger(o.seed)) throw new BertchatError('INVALID_ARGUMENT', `seed must be an integer, got ${o.seed}`);
   const base = new Rng(o.seed ?? randomSeed());
 
   const rows: Row[] = [];

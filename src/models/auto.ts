@@ -11,6 +11,7 @@ import { loadTokenizer, type LoadTokenizerOptions } from '../tokenizers/load.js'
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { BertchatError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { withoutInit } from '../nn/layers.js';
 import { loadCheckpoint, type FromPretrainedOptions, type RawWeight } from './loading.js';
 import { architectureForTask, findArchitecture, familyOf, loadSpecOf, type ArchitectureEntry, type FamilyEntry, type ModelTask, type RegisteredModel } from './registry.js';
 import type { BertInputs } from './bert/modeling.js';
@@ -51,8 +52,10 @@ function readWeights(dir: string, opts: FromPretrainedOptions): Map<string, RawW
 }
 
 function build(dir: string, config: ModelConfig, family: FamilyEntry, arch: ArchitectureEntry, opts: FromPretrainedOptions): RegisteredModel {
-  const model = arch.create(config, { rng: opts.rng ?? new Rng(42) });
-  loadCheckpoint(model, readWeights(dir, opts), loadSpecOf(family, arch), dir, { ignoreMismatchedSizes: opts.ignoreMismatchedSizes });
+  // no random init for weights the checkpoint overwrites (seconds for BERT-base); fresh heads are initialised by the loader
+  const rng = opts.rng ?? new Rng(42);
+  const model = withoutInit(() => arch.create(config, { rng }));
+  loadCheckpoint(model, readWeights(dir, opts), loadSpecOf(family, arch), dir, { ignoreMismatchedSizes: opts.ignoreMismatchedSizes, rng });
   return model.eval().requiresGrad_(false);
 }
 

@@ -13,7 +13,8 @@ import { saveTokenizer } from '../tokenizers/save.js';
 import { BertchatError } from '../util/errors.js';
 import { log } from '../util/logging.js';
 import type { ResolveOptions } from '../io/hub.js';
-import type { Rng } from '../util/rng.js';
+import { Rng } from '../util/rng.js';
+import { randn } from '../tensor/ops/create.js';
 import { join } from 'node:path';
 
 /** One checkpoint tensor as the loader sees it (float32 after conversion). */
@@ -111,7 +112,7 @@ export function loadCheckpoint(
   tensors: Map<string, RawWeight>,
   spec: LoadSpec,
   where: string,
-  opts: { ignoreMismatchedSizes?: boolean } = {},
+  opts: { ignoreMismatchedSizes?: boolean; rng?: Rng } = {},
 ): void {
   const params = new Map(model.namedParameters());
   const expected = new Set(params.keys());
@@ -129,7 +130,7 @@ export function loadCheckpoint(
     const misShaped = src && (src.shape.length !== p.shape.length || src.shape.some((d, i) => d !== p.shape[i]));
     if (isHead && (!src || (misShaped && opts.ignoreMismatchedSizes))) {
       fresh.push(misShaped ? `${name} (checkpoint [${src!.shape.join(', ')}], model [${p.shape.join(', ')}])` : name);
-      sd.set(name, { shape: p.shape, data: p.values() as Float32Array });
+      sd.set(name, { shape: p.shape, data: freshInit(p, model.config, opts.rng) });
     }
   }
   if (fresh.length) {
@@ -141,6 +142,17 @@ export function loadCheckpoint(
     if (e instanceof BertchatError) throw new BertchatError(e.code, `${where}: ${e.message}`, e.details, { cause: e });
     throw e;
   }
+}
+
+/**
+ * HF _init_weights for a newly initialised parameter: matrices N(0, initializer_range), vectors keep their
+ * constructor value (zero biases, unit LayerNorm weights). Models are built under withoutInit(), so a matrix
+ * would otherwise be all zeros.
+ */
+function freshInit(p: Tensor, config: ModelConfig, rng: Rng | undefined): Float32Array {
+  if (p.ndim < 2) return p.values() as Float32Array;
+  const std = (config as { initializer_range?: number }).initializer_range ?? 0.02;
+  return randn([...p.shape], rng ?? new Rng(42), std).values() as Float32Array;
 }
 
 /** Tensor data of a state dict, as saveModelWeights wants it. */
