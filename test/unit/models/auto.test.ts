@@ -113,7 +113,7 @@ test('base_model_prefix: base checkpoint into a head model and head checkpoint i
   const { value: head, warns: w2 } = await warnings(() => BertForSequenceClassification.fromPretrained(baseDir, { config: { num_labels: 4 } }));
   assert.ok(w2.some((w) => /newly initialized: classifier\.weight, classifier\.bias/.test(w)), w2.join('\n'));
   assert.equal(Object.keys(head.config.id2label).length, 4);
-  const cw = head.classifier.weight.values();
+  const cw = Array.from(head.classifier.weight.values());
   assert.ok(cw.some((x) => x !== 0), 'a newly initialised classifier gets N(0, initializer_range) weights, not zeros');
   assert.ok(Math.abs(Math.sqrt(cw.reduce((a, x) => a + x * x, 0) / cw.length) - 0.02) < 0.01);
   assertClose(noGrad(() => head.forward(inp)).lastHiddenState.values(), expected.get('single.last_hidden_state')!.data, 'head from base');
