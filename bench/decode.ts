@@ -8,7 +8,7 @@ import { parseGPT2Config } from '../src/models/gpt2/config.js';
 import { LlamaForCausalLM } from '../src/models/llama/modeling.js';
 import { parseLlamaConfig } from '../src/models/llama/config.js';
 import { generate } from '../src/generation/generate.js';
-import type { CausalLM } from '../src/generation/causal-lm.js';
+import type { CausalLM } from '../src/nn/causal-lm.js';
 
 export interface DecodeBenchOptions {
   /** Which shapes to run (default both). */

@@ -27,3 +27,8 @@ export { Dialogue, engineBackend } from './chat/dialogue.js';
 export type { ChatBackend } from './chat/dialogue.js';
 export { trackState, trackTurn } from './chat/state-tracker.js';
 export type { DialogueState } from './chat/state-tracker.js';
+
+// Models, generation
+export * from './generation/index.js';
+export { GPT2LMHeadModel, loadGPT2, loadGPT2Weights, GPT2_IGNORED_KEYS } from './models/gpt2/index.js';
+export { LlamaForCausalLM, loadLlama, loadLlamaWeights, LLAMA_IGNORED_KEYS, readLlama2c, ropeInvFreq } from './models/llama/index.js';

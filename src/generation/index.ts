@@ -1,7 +1,4 @@
-// Text generation over any CausalLM: KV cache, logits processors, samplers, stopping, generate(), generateText().
-export { type CausalLM, type CausalLMForwardOptions, type TraceHook, eosList } from './causal-lm.js';
-export { KVCache, type KVCacheOptions } from './kv-cache.js';
-export { attend, causalMask, MASK_MIN } from './attention.js';
+// Text generation over any CausalLM (src/nn/causal-lm.ts): logits processors, samplers, stopping, generate(), generateText().
 export {
   type LogitsProcessor, type ProcessorContext, type ProcessorOptions, composeProcessors, buildProcessors,
   repetitionPenalty, presenceFrequencyPenalty, logitBias, temperature, topK, topP, minP,

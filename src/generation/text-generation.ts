@@ -1,6 +1,6 @@
 // generateText(): the convenience wrapper — a prompt string in, text out — over generate() and any tokenizer
 // with encode/decode. Pipelines and the server build on generate() directly for streaming.
-import type { CausalLM } from './causal-lm.js';
+import type { CausalLM } from '../nn/causal-lm.js';
 import { generateIds, type GenerateOptions, type GenerationResult } from './generate.js';
 import { encodedIds, type TokenDecoder, type TokenEncoder } from './text.js';
 

@@ -2,7 +2,7 @@
 // src/generation's generate() lands. Replace the body of sampleOne() with generate() then; nothing else
 // in the server depends on how tokens are chosen. Batch 1, KV cache, OpenAI sampling semantics.
 import { intTensor, noGrad } from '../tensor/index.js';
-import type { CausalLM } from '../generation/causal-lm.js';
+import type { CausalLM } from '../nn/causal-lm.js';
 import type { Tokenizer } from '../tokenizers/index.js';
 import { createStreamDecoder } from '../tokenizers/index.js';
 import { BertchatError } from '../util/errors.js';

@@ -8,7 +8,7 @@ import { loadGPT2 } from '../models/gpt2/load.js';
 import { loadLlama } from '../models/llama/load.js';
 import { BertForSequenceClassification } from '../models/bert/heads.js';
 import { BertModel } from '../models/bert/modeling.js';
-import type { CausalLM } from '../generation/causal-lm.js';
+import type { CausalLM } from '../nn/causal-lm.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizers/index.js';
 import { BertchatError } from '../util/errors.js';
 import { log } from '../util/logging.js';

@@ -6,6 +6,7 @@ export { tensor, intTensor, zeros, ones, full, arange, randn, rand } from './ops
 export { contiguous, reshape, permute, transpose, narrow, select, unsqueeze, squeeze, expand, sumTo } from './ops/views.js';
 export { add, sub, mul, div, maximum, neg, exp, log, sqrt, square, tanh, sigmoid, relu, gelu, geluTanh, silu, activationByName } from './ops/elementwise.js';
 export { matmul, linear } from './ops/matmul.js';
+export { addmm } from './ops/addmm.js';
 export { sum, mean } from './ops/reduce.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { layerNorm, rmsNorm } from './ops/norm.js';

@@ -9,7 +9,7 @@ import { crossEntropy } from '../tensor/ops/loss.js';
 import { BertForMaskedLM, BertForSequenceClassification, BERT_MLM_IGNORED_KEYS } from '../models/bert/heads.js';
 import { GPT2LMHeadModel } from '../models/gpt2/modeling.js';
 import { LlamaForCausalLM } from '../models/llama/modeling.js';
-import type { CausalLM } from '../generation/causal-lm.js';
+import type { CausalLM } from '../nn/causal-lm.js';
 import { BertchatError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Objective } from './config.js';

@@ -10,9 +10,9 @@ import { Module, parameter } from '../../nn/module.js';
 import { Dropout, Embedding, LayerNorm } from '../../nn/layers.js';
 import { Rng } from '../../util/rng.js';
 import { BertchatError } from '../../util/errors.js';
-import { attend, causalMask } from '../../generation/attention.js';
-import { KVCache } from '../../generation/kv-cache.js';
-import { eosList, type CausalLM, type CausalLMForwardOptions, type TraceHook } from '../../generation/causal-lm.js';
+import { attend, causalMask } from '../../nn/attention.js';
+import { KVCache } from '../../nn/kv-cache.js';
+import { eosList, type CausalLM, type CausalLMForwardOptions, type TraceHook } from '../../nn/causal-lm.js';
 import { gpt2InnerSize, type GPT2Config } from './config.js';
 
 /**

@@ -9,9 +9,9 @@ import { Module } from '../../nn/module.js';
 import { Embedding, Linear, RMSNorm } from '../../nn/layers.js';
 import { Rng } from '../../util/rng.js';
 import { BertchatError } from '../../util/errors.js';
-import { attend, causalMask } from '../../generation/attention.js';
-import { KVCache } from '../../generation/kv-cache.js';
-import { eosList, type CausalLM, type CausalLMForwardOptions, type TraceHook } from '../../generation/causal-lm.js';
+import { attend, causalMask } from '../../nn/attention.js';
+import { KVCache } from '../../nn/kv-cache.js';
+import { eosList, type CausalLM, type CausalLMForwardOptions, type TraceHook } from '../../nn/causal-lm.js';
 import { attentionBiases, type LlamaConfig } from './config.js';
 import { ropeInvFreq } from './rope.js';
 

@@ -1,8 +1,8 @@
 // KV cache and masks: sizes and memory, in-place writes read back as views, overflow errors, mask shapes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KVCache } from '../../../src/generation/kv-cache.js';
-import { causalMask, MASK_MIN } from '../../../src/generation/attention.js';
+import { KVCache } from '../../../src/nn/kv-cache.js';
+import { causalMask, MASK_MIN } from '../../../src/nn/attention.js';
 import { intTensor, tensor } from '../../../src/tensor/index.js';
 
 test('KVCache: bytes, writes at the current length, views over all cached positions, CONTEXT_LENGTH on overflow', () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { assertClose } from '../../../helpers/golden.js';
 import { getBackend, setBackend, intTensor, noGrad, type Backend, type Tensor } from '../../../../src/tensor/index.js';
-import type { CausalLM } from '../../../../src/generation/causal-lm.js';
+import type { CausalLM } from '../../../../src/nn/causal-lm.js';
 import { generateIds } from '../../../../src/generation/generate.js';
 
 export interface DecoderCase {
