@@ -32,3 +32,17 @@ export type { DialogueState } from './chat/state-tracker.js';
 export * from './generation/index.js';
 export { GPT2LMHeadModel, loadGPT2, loadGPT2Weights, GPT2_IGNORED_KEYS } from './models/gpt2/index.js';
 export { LlamaForCausalLM, loadLlama, loadLlamaWeights, LLAMA_IGNORED_KEYS, readLlama2c, ropeInvFreq } from './models/llama/index.js';
+
+// Encoders: loading, auto classes, BERT, DistilBERT, pipelines
+export { PreTrainedModel, saveModel, loadCheckpoint, legacyKeyRename, type FromPretrainedOptions } from './models/loading.js';
+export { AutoModel, AutoModelForSequenceClassification, AutoModelForMaskedLM, AutoModelForTokenClassification, AutoModelForCausalLM, AutoConfig, AutoTokenizer, loadArchitectureFromDir, loadForTaskFromDir, type EncoderInputs, type EncoderModel, type EncoderWithHead } from './models/auto.js';
+export { MODEL_FAMILIES, familyOf, architectureForTask, findArchitecture, type ModelTask, type FamilyEntry, type ArchitectureEntry } from './models/registry.js';
+export { BertModel, BertSelfAttention, type BertInputs } from './models/bert/modeling.js';
+export { BertForSequenceClassification, BertForMaskedLM, BertForTokenClassification, BERT_MLM_IGNORED_KEYS, type ModelOutput } from './models/bert/heads.js';
+export { bertConfig } from './models/bert/config.js';
+export { DistilBertModel, sinusoidalPositions } from './models/distilbert/modeling.js';
+export { DistilBertForSequenceClassification, DistilBertForMaskedLM, DistilBertForTokenClassification } from './models/distilbert/heads.js';
+export { distilBertConfig } from './models/distilbert/config.js';
+export * from './pipelines/index.js';
+// argmax over a tensor or an array (generation's argmax is the Float32Array special case)
+export { argmax } from './pipelines/index.js';

@@ -28,10 +28,15 @@ export interface GenerateRequest {
   maxTokens: number | null;
   temperature: number;
   topP: number;
+  /** Not in OpenAI's API (the CLI and pipelines use them): keep the k most likely; min-p; HF repetition penalty. */
+  topK?: number;
+  minP?: number;
+  repetitionPenalty?: number;
   n: number;
   /** Samples to draw; the best `n` by mean token logprob are returned (>= n). */
   bestOf?: number;
   stop: string[];
+  /** Same seed, same choices (choice i draws from the i-th fork of the seed's generator); null = random. */
   seed: number | null;
   presencePenalty: number;
   frequencyPenalty: number;

@@ -1,18 +1,20 @@
-// Loads one served model from a folder (or hub id) into what the engine runs: a causal LM + tokenizer, or a
-// BERT encoder (with its classifier head when the checkpoint has one) + tokenizer. Loaders are a table by
-// model_type; switch it to src/models/registry.ts when that lands.
-import { readConfig, type BertConfig, type ModelConfig } from '../io/config.js';
+// Loads one served model from a folder (or hub id) into what the engine runs: a causal LM + tokenizer, or an
+// encoder (BERT, DistilBERT; with its classification head when the checkpoint has one) + tokenizer. Which
+// architecture a model_type has comes from src/models/registry.ts; loading goes through src/models/auto.ts.
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { readConfig, type ModelConfig } from '../io/config.js';
 import { resolveModelDir } from '../io/hub.js';
-import { loadModelWeights } from '../io/sharded.js';
-import { loadGPT2 } from '../models/gpt2/load.js';
-import { loadLlama } from '../models/llama/load.js';
-import { BertForSequenceClassification } from '../models/bert/heads.js';
-import { BertModel } from '../models/bert/modeling.js';
+import { loadForTaskFromDir, type EncoderWithHead } from '../models/auto.js';
+import { familyOf, findArchitecture, type ModelTask } from '../models/registry.js';
 import type { CausalLM } from '../nn/causal-lm.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizers/index.js';
 import { BertchatError } from '../util/errors.js';
 import { log } from '../util/logging.js';
 import type { ModelInfo, ModelSpec } from './engine.js';
+
+/** An encoder as the engine uses it: token vectors, and logits when it has a classification head. */
+export type ServedEncoder = Pick<EncoderWithHead, 'forward'>;
 
 export interface LoadedCausalLM {
   info: ModelInfo;
@@ -25,50 +27,44 @@ export interface LoadedCausalLM {
 export interface LoadedEncoder {
   info: ModelInfo;
   kind: 'encoder';
-  /** The classifier when the checkpoint has a head; its `.bert` is the encoder. */
-  classifier: BertForSequenceClassification | null;
-  encoder: BertModel;
+  /** Runs the encoder; `.logits` is meaningful only when `hasClassifier`. */
+  encoder: ServedEncoder;
+  hasClassifier: boolean;
   tokenizer: Tokenizer;
   multiLabel: boolean;
 }
 export type LoadedModel = LoadedCausalLM | LoadedEncoder;
 
-type Weights = Map<string, { shape: readonly number[]; data: Float32Array }>;
-
-function float32Weights(dir: string): Weights {
-  const out: Weights = new Map();
-  for (const [k, v] of loadModelWeights(dir).tensors) {
-    out.set(k, { shape: v.shape, data: v.data instanceof Float32Array ? v.data : Float32Array.from(v.data as ArrayLike<number>) });
+/** Tensor names of a folder's weights, from the safetensors header or the shard index (no tensor data read). */
+export function weightNames(dir: string): string[] {
+  const index = join(dir, 'model.safetensors.index.json');
+  if (existsSync(index)) return Object.keys((JSON.parse(readFileSync(index, 'utf8')) as { weight_map: Record<string, string> }).weight_map);
+  const file = join(dir, 'model.safetensors');
+  const fd = openSync(file, 'r');
+  try {
+    const len = Buffer.alloc(8);
+    readSync(fd, len, 0, 8, 0);
+    const n = Number(len.readBigUInt64LE(0));
+    if (n > 100 * 1024 * 1024) throw new BertchatError('CHECKPOINT', `${file}: safetensors header of ${n} bytes`);
+    const header = Buffer.alloc(n);
+    readSync(fd, header, 0, n, 8);
+    return Object.keys(JSON.parse(header.toString('utf8')) as Record<string, unknown>).filter((k) => k !== '__metadata__');
+  } finally {
+    closeSync(fd);
   }
-  return out;
 }
 
-function loadBert(dir: string, config: BertConfig): { classifier: BertForSequenceClassification | null; encoder: BertModel } {
-  const weights = float32Weights(dir);
-  if (weights.has('classifier.weight')) {
-    const classifier = new BertForSequenceClassification(config);
-    classifier.loadStateDict(weights);
-    classifier.eval().requiresGrad_(false);
-    return { classifier, encoder: classifier.bert };
-  }
-  // A bare or MLM checkpoint: keep the encoder's weights (with or without the `bert.` prefix).
-  const enc: Weights = new Map();
-  for (const [k, v] of weights) {
-    const name = k.startsWith('bert.') ? k.slice(5) : k;
-    if (/^(embeddings|encoder|pooler)\./.test(name)) enc.set(name, v);
-  }
-  const encoder = new BertModel(config, { addPoolingLayer: enc.has('pooler.dense.weight') });
-  encoder.loadStateDict(enc);
-  encoder.eval().requiresGrad_(false);
-  return { classifier: null, encoder };
+/** The encoder task to load: the classifier when config.json names one (or the weights hold its head), else the base model. */
+function encoderTask(dir: string, config: ModelConfig): ModelTask {
+  const archs = config.architectures ?? [];
+  if (archs.some((a) => findArchitecture(a)?.arch.task === 'sequence-classification')) return 'sequence-classification';
+  if (archs.length > 0) return 'base';
+  return weightNames(dir).some((k) => /(^|\.)classifier\.weight$/.test(k)) ? 'sequence-classification' : 'base';
 }
 
-const CAUSAL: Record<string, (dir: string) => CausalLM> = {
-  gpt2: loadGPT2,
-  llama: loadLlama,
-  qwen2: loadLlama,
-  mistral: loadLlama,
-};
+function hasTask(modelType: string, task: ModelTask): boolean {
+  return Object.values(familyOf(modelType).architectures).some((a) => a.task === task);
+}
 
 function causalMaxContext(lm: CausalLM, tok: Tokenizer): number {
   const t = tok.modelMaxLength;
@@ -82,23 +78,25 @@ function causalMaxContext(lm: CausalLM, tok: Tokenizer): number {
 export async function loadServedModel(spec: ModelSpec): Promise<LoadedModel> {
   const dir = await resolveModelDir(spec.source);
   const config: ModelConfig = readConfig(dir);
+  familyOf(config.model_type, join(dir, 'config.json')); // CONFIG error listing the supported model types
   const tokenizer = loadTokenizer(dir);
   const created = Math.floor(Date.now() / 1000);
-  const causal = CAUSAL[config.model_type];
-  if (causal) {
-    const lm = causal(dir);
+  if (hasTask(config.model_type, 'causal-lm')) {
+    const lm = loadForTaskFromDir(dir, 'causal-lm') as unknown as CausalLM;
     const chatTemplate = spec.chatTemplate ?? tokenizer.chatTemplate;
     if (chatTemplate === null) log.info(`model ${spec.name}: no chat template; /v1/chat/completions will refuse it`);
     const info: ModelInfo = { id: spec.name, kind: 'causal-lm', maxContext: causalMaxContext(lm, tokenizer), created, chat: chatTemplate !== null, labels: [] };
     return { info, kind: 'causal-lm', lm, tokenizer, chatTemplate };
   }
-  if (config.model_type === 'bert') {
-    const bert = config as BertConfig;
-    const { classifier, encoder } = loadBert(dir, bert);
-    const labels = classifier ? Object.keys(bert.id2label).sort((a, b) => Number(a) - Number(b)).map((k) => bert.id2label[Number(k)]!) : [];
-    const max = Math.min(bert.max_position_embeddings, tokenizer.modelMaxLength ?? Infinity);
+  if (hasTask(config.model_type, 'base')) {
+    const task = encoderTask(dir, config);
+    const encoder = loadForTaskFromDir(dir, task) as unknown as ServedEncoder;
+    const hasClassifier = task === 'sequence-classification';
+    const labels = hasClassifier ? Object.keys(config.id2label).sort((a, b) => Number(a) - Number(b)).map((k) => config.id2label[Number(k)]!) : [];
+    const positions = (config as { max_position_embeddings?: number }).max_position_embeddings ?? Infinity;
+    const max = Math.min(positions, tokenizer.modelMaxLength ?? Infinity);
     const info: ModelInfo = { id: spec.name, kind: 'encoder', maxContext: max, created, chat: false, labels };
-    return { info, kind: 'encoder', classifier, encoder, tokenizer, multiLabel: bert.problem_type === 'multi_label_classification' };
+    return { info, kind: 'encoder', encoder, hasClassifier, tokenizer, multiLabel: config.problem_type === 'multi_label_classification' };
   }
-  throw new BertchatError('CONFIG', `${dir}: model_type "${config.model_type}" cannot be served (supported: ${[...Object.keys(CAUSAL), 'bert'].join(', ')})`);
+  throw new BertchatError('CONFIG', `${dir}: model_type "${config.model_type}" has neither a causal LM nor an encoder architecture, so it cannot be served`);
 }

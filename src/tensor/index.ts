@@ -7,6 +7,7 @@ export { contiguous, reshape, permute, transpose, narrow, select, unsqueeze, squ
 export { add, sub, mul, div, maximum, neg, exp, log, sqrt, square, tanh, sigmoid, relu, gelu, geluTanh, silu, activationByName } from './ops/elementwise.js';
 export { matmul, linear } from './ops/matmul.js';
 export { addmm } from './ops/addmm.js';
+export { multiHeadAttention } from './ops/attention.js';
 export { sum, mean } from './ops/reduce.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { layerNorm, rmsNorm } from './ops/norm.js';

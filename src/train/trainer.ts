@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { lrFactor } from '../optim/schedule.js';
+import { BertchatError } from '../util/errors.js';
 import { log } from '../util/logging.js';
 import { trainingChart, type MetricPoint } from './chart.js';
 import { pruneCheckpoints, saveCheckpoint, saveModelFolder, type TrainerState } from './checkpoint.js';
@@ -55,7 +56,7 @@ function kindOf(cfg: TrainingConfig): CollateKind {
 function maskingOf(run: PreparedRun, cfg: TrainingConfig): MaskingOptions | undefined {
   if (cfg.objective !== 'masked-lm') return undefined;
   const maskId = run.tokenizer.maskTokenId;
-  if (maskId === null) throw new Error('masked-lm needs a tokenizer with a mask_token');
+  if (maskId === null) throw new BertchatError('TOKENIZER', 'masked-lm needs a tokenizer with a mask_token (tokenizer_config.json "mask_token")');
   return { probability: cfg.mlmProbability, maskId, vocabSize: run.tokenizer.vocabSize, specialIds: run.tokenizer.allSpecialIds, wholeWord: cfg.wholeWordMasking };
 }
 

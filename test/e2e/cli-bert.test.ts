@@ -57,7 +57,12 @@ test('classify: golden label and softmax probabilities, one JSON line per input'
   const f = join(mkdtempSync(join(tmpdir(), 'bertchat-cli-')), 'texts.txt');
   writeFileSync(f, `${single.text}\r\nbad movie\r\n`);
   const viaFile = cli(['classify', '-m', dir, '--file', f]);
-  assert.deepEqual(viaFile.lines, r.lines);
+  assert.equal(viaFile.lines.length, 2);
+  viaFile.lines.forEach((x, i) => {
+    const [a, b] = [x as { label: string; score: number }, r.lines[i] as { label: string; score: number }];
+    assert.equal(a.label, b.label);
+    assert.ok(Math.abs(a.score - b.score) < 1e-6, `line ${i}`); // float32 sums may differ in the last bit between runs
+  });
 });
 
 test('fill-mask: the golden top-5 at each [MASK]', (t) => {

@@ -69,3 +69,25 @@ test('multiHeadAttention: cross-attention shapes (S ≠ T) and errors', () => {
   assert.throws(() => multiHeadAttention(q, k, v, { heads: 3 }), /do not split into 3 heads/);
   assert.throws(() => multiHeadAttention(q, k, randn([2, 4, 8], rng), { heads: 4 }), /do not fit/);
 });
+
+test('BERT: the reference attention path (fused off) and the fused path give the golden logits', async (t) => {
+  const { needShared } = await import('../../helpers/shared.js');
+  const { readJson, readTensors } = await import('../../helpers/golden.js');
+  const { join } = await import('node:path');
+  const { AutoModelForSequenceClassification } = await import('../../../src/models/auto.js');
+  const { BertSelfAttention } = await import('../../../src/models/bert/modeling.js');
+  const dir = needShared(t, 'golden', 'bert-tiny-random');
+  if (!dir) return;
+  const c = readJson<{ cases: Array<{ name: string; input_ids: number[][]; attention_mask: number[][]; token_type_ids: number[][] }> }>(join(dir, 'cases.json')).cases.find((x) => x.name === 'batch_padded')!;
+  const gold = readTensors(join(dir, 'expected.safetensors')).get('batch_padded.logits')!.data;
+  const model = await AutoModelForSequenceClassification.fromPretrained(dir);
+  const inp = { inputIds: intTensor(c.input_ids), attentionMask: intTensor(c.attention_mask), tokenTypeIds: intTensor(c.token_type_ids) };
+  for (const fused of [true, false]) {
+    BertSelfAttention.fused = fused;
+    try {
+      assertClose(noGrad(() => model.forward(inp)).logits.values(), gold, `logits (fused ${fused})`);
+    } finally {
+      BertSelfAttention.fused = true;
+    }
+  }
+});
