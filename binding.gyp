@@ -8,6 +8,7 @@
       "target_name": "bertchat_native",
       "sources": [
         "native/addon.c",
+        "native/attention.c",
         "native/gemm.c",
         "native/kernels.c",
         "native/norms.c",

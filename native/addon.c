@@ -1,6 +1,9 @@
 /* Node-API entry points of bertchat_native.node. Every function validates its arguments (types, lengths,
  * index ranges) and throws a JS error instead of touching memory out of bounds. Argument order mirrors the
  * Backend interface in src/tensor/backend/backend.ts; the TS wrapper (src/tensor/backend/native/) adapts. */
+#if !defined(_WIN32) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* dladdr */
+#endif
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8
 #endif
@@ -12,6 +15,10 @@
 #include "kernels.h"
 #include "threadpool.h"
 #include "cpu.h"
+#if !defined(_WIN32)
+#include <dlfcn.h>
+#include <stdatomic.h>
+#endif
 
 #define MAXARGS 24
 
@@ -209,6 +216,28 @@ static napi_value js_unary_bwd(napi_env env, napi_callback_info info) {
   if (!need(&A, lx, n, "x") || !need(&A, ly, n, "dy") || !need(&A, ld, n, "dx")) return NULL;
   k_unary_bwd((int)op, x, dy, dx, n);
   return undef(env);
+}
+
+/* A Float64Array argument (parameter blocks); NULL with a thrown error otherwise. */
+static const double *arr64(args_t *A, size_t i, const char *name, long *len) {
+  *len = 0;
+  if (A->failed) return NULL;
+  bool is_ta = false;
+  napi_is_typedarray(A->env, A->argv[i], &is_ta);
+  napi_typedarray_type tt;
+  size_t n = 0;
+  void *data = NULL;
+  napi_value ab;
+  size_t off;
+  if (is_ta) napi_get_typedarray_info(A->env, A->argv[i], &tt, &n, &data, &ab, &off);
+  if (!is_ta || tt != napi_float64_array) {
+    char m[96];
+    snprintf(m, sizeof m, "%s must be a Float64Array", name);
+    fail(A, m);
+    return NULL;
+  }
+  *len = (long)n;
+  return (const double *)data;
 }
 
 /* Reads nd, shape and k stride lists from an Int32Array/Float64Array-free packed Float64Array:
@@ -537,6 +566,76 @@ static napi_value js_get_threads(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* attentionDecode(meta, q, k, v, mask|null, out); meta (Float64Array) = [B, nh, nkv, L, hs, scale, qOff, qsB, qsH,
+ * kOff, ksB, ksH, ksL, vOff, vsB, vsH, vsL, maskOff, maskStrideB, outOff]. Every extent is checked. */
+static napi_value js_attention_decode(napi_env env, napi_callback_info info) {
+  args_t A;
+  if (!get_args(env, info, &A, 6)) return NULL;
+  long lm, lq, lk, lv, lmask, lo;
+  const double *m = arr64(&A, 0, "meta", &lm);
+  const float *q = arr(&A, 1, "q", 1, 0, &lq);
+  const float *k = arr(&A, 2, "k", 1, 0, &lk);
+  const float *v = arr(&A, 3, "v", 1, 0, &lv);
+  const float *mask = arr(&A, 4, "mask", 1, 1, &lmask);
+  float *out = arr(&A, 5, "out", 1, 0, &lo);
+  if (A.failed) return NULL;
+  if (lm < 20) return fail(&A, "meta must have 20 entries"), NULL;
+  long iv[20];
+  for (int i = 0; i < 20; i++) {
+    if (i == 5) continue;
+    if (!(m[i] >= 0 && m[i] <= 9007199254740991.0) || m[i] != floor(m[i])) return fail(&A, "attentionDecode: sizes, offsets and strides must be non-negative integers"), NULL;
+    iv[i] = (long)m[i];
+  }
+  attn_decode_args p;
+  p.B = iv[0]; p.nh = iv[1]; p.nkv = iv[2]; p.L = iv[3]; p.hs = iv[4]; p.scale = (float)m[5];
+  if (p.nkv < 1 || p.nh < 1 || p.hs < 1 || p.nh % p.nkv != 0) return fail(&A, "attentionDecode: need nh a positive multiple of nkv >= 1 and hs >= 1"), NULL;
+  double nout = (double)iv[19] + (double)p.B * p.nh * p.hs;
+  if (!need(&A, lo, nout, "out")) return NULL;
+  if (p.B == 0) return undef(env);
+  if (!need(&A, lq, (double)iv[6] + (double)(p.B - 1) * iv[7] + (double)(p.nh - 1) * iv[8] + p.hs, "q")) return NULL;
+  if (p.L > 0) {
+    if (!need(&A, lk, (double)iv[9] + (double)(p.B - 1) * iv[10] + (double)(p.nkv - 1) * iv[11] + (double)(p.L - 1) * iv[12] + p.hs, "k")) return NULL;
+    if (!need(&A, lv, (double)iv[13] + (double)(p.B - 1) * iv[14] + (double)(p.nkv - 1) * iv[15] + (double)(p.L - 1) * iv[16] + p.hs, "v")) return NULL;
+    if (mask && !need(&A, lmask, (double)iv[17] + (double)(p.B - 1) * iv[18] + p.L, "mask")) return NULL;
+  }
+  p.q = q + iv[6]; p.qsB = iv[7]; p.qsH = iv[8];
+  p.k = k + iv[9]; p.ksB = iv[10]; p.ksH = iv[11]; p.ksL = iv[12];
+  p.v = v + iv[13]; p.vsB = iv[14]; p.vsH = iv[15]; p.vsL = iv[16];
+  p.mask = mask ? mask + iv[17] : NULL; p.maskStrideB = iv[18];
+  p.out = out + iv[19];
+  if (p.L == 0) {
+    memset(p.out, 0, (size_t)(p.B * p.nh * p.hs) * sizeof(float));
+    return undef(env);
+  }
+  if (!k_attention_decode(&p)) return fail(&A, "attentionDecode: out of memory"), NULL;
+  return undef(env);
+}
+
+/* scaledMaskedSoftmax(x, out, rows, cols, scale, mask|null, maskOff, groupRows, maskStrideGroup, period, maskStrideRow) */
+static napi_value js_scaled_masked_softmax(napi_env env, napi_callback_info info) {
+  args_t A;
+  if (!get_args(env, info, &A, 11)) return NULL;
+  long lx, lo, lm;
+  const float *x = arr(&A, 0, "x", 1, 0, &lx);
+  float *out = arr(&A, 1, "out", 1, 0, &lo);
+  long rows = integer(&A, 2, "rows"), cols = integer(&A, 3, "cols");
+  double scale = num(&A, 4, "scale");
+  const float *mask = arr(&A, 5, "mask", 1, 1, &lm);
+  long moff = integer(&A, 6, "maskOff"), groupRows = integer(&A, 7, "groupRows"), sg = integer(&A, 8, "maskStrideGroup");
+  long period = integer(&A, 9, "period"), sr = integer(&A, 10, "maskStrideRow");
+  if (A.failed) return NULL;
+  double n = (double)rows * cols;
+  if (n == 0) return undef(env);
+  if (!need(&A, lx, n, "x") || !need(&A, lo, n, "out")) return NULL;
+  if (mask) {
+    if (groupRows < 1 || period < 1) return fail(&A, "scaledMaskedSoftmax: groupRows and period must be >= 1"), NULL;
+    long pr = period < rows ? period : rows;
+    if (!need(&A, lm, (double)moff + (double)((rows - 1) / groupRows) * sg + (double)(pr - 1) * sr + cols, "mask")) return NULL;
+  }
+  k_scaled_masked_softmax(x, out, rows, cols, (float)scale, mask ? mask + moff : NULL, groupRows, sg, period, sr);
+  return undef(env);
+}
+
 /* select(name): "avx512", "avx2" or "portable" kernels (testing aid); returns false when unavailable. */
 static napi_value js_select(napi_env env, napi_callback_info info) {
   args_t A;
@@ -573,7 +672,39 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   return o;
 }
 
+/* ---- lifetime: environments (main thread, worker threads) and the shared thread pool ----
+ * The pool is process-wide and outlives any one environment. Two things keep a terminated worker thread (its
+ * environment torn down, maybe mid-kernel) from crashing the process:
+ * 1. the library is pinned (RTLD_NODELETE): Node dlclose()s an addon when the environment that loaded it goes
+ *    away, and if that was the last reference the code under the still-spinning pool threads would be unmapped
+ *    (the SIGSEGV seen in the server when a model worker was terminated);
+ * 2. an env cleanup hook frees that thread's scratch and, when the last environment using the addon is torn
+ *    down, stops and joins the pool threads (pool_shutdown waits for a job in flight). A kernel itself is never
+ *    interrupted: Worker.terminate() only stops JS, so teardown starts after the native call has returned. */
+static _Atomic int g_envs = 0;
+
+static void pin_library(void) {
+#if !defined(_WIN32) && defined(RTLD_NODELETE)
+  static _Atomic int pinned = 0;
+  if (atomic_exchange(&pinned, 1)) return;
+  Dl_info info;
+  if (dladdr((void *)&pin_library, &info) && info.dli_fname) {
+    /* RTLD_NOLOAD: only bumps the existing mapping (and its refcount) and marks it never-unload */
+    void *h = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+    (void)h; /* deliberately never closed */
+  }
+#endif
+}
+
+static void env_cleanup(void *arg) {
+  (void)arg;
+  thread_scratch_free(); /* this environment's thread may be about to exit */
+  if (atomic_fetch_sub(&g_envs, 1) == 1) pool_shutdown();
+}
+
 NAPI_MODULE_INIT() {
+  pin_library();
+  if (napi_add_env_cleanup_hook(env, env_cleanup, NULL) == napi_ok) atomic_fetch_add(&g_envs, 1);
   napi_property_descriptor props[] = {
 #define FN(name, f) {name, NULL, f, NULL, NULL, NULL, napi_enumerable, NULL}
     FN("gemm", js_gemm),
@@ -583,6 +714,8 @@ NAPI_MODULE_INIT() {
     FN("copyStrided", js_copy_strided),
     FN("softmax", js_softmax),
     FN("softmaxBackward", js_softmax_bwd),
+    FN("scaledMaskedSoftmax", js_scaled_masked_softmax),
+    FN("attentionDecode", js_attention_decode),
     FN("logSoftmax", js_logsoftmax),
     FN("logSoftmaxBackward", js_logsoftmax_bwd),
     FN("layerNorm", js_layernorm),

@@ -7,8 +7,8 @@
 #include <stdatomic.h>
 
 /* ---------- per-thread scratch ---------- */
-static _Thread_local float *t_buf[4];
-static _Thread_local size_t t_cap[4];
+static _Thread_local float *t_buf[SCRATCH_SLOTS];
+static _Thread_local size_t t_cap[SCRATCH_SLOTS];
 
 float *thread_scratch(int slot, size_t floats) {
   if (floats > t_cap[slot]) {
@@ -22,6 +22,14 @@ float *thread_scratch(int slot, size_t floats) {
     t_cap[slot] = floats;
   }
   return t_buf[slot];
+}
+
+void thread_scratch_free(void) {
+  for (int i = 0; i < SCRATCH_SLOTS; i++) {
+    free(t_buf[i]);
+    t_buf[i] = NULL;
+    t_cap[i] = 0;
+  }
 }
 
 /* ---------- portable pieces ---------- */
@@ -121,7 +129,16 @@ static void p_gemv_n(const float *x, const float *b, long ldb, long K, long j0, 
   }
 }
 
-const gemm_impl gemm_portable = {"portable", P_MR, P_NR, 64, 256, 2048, p_pack_a, p_pack_b, p_kernel, p_gemv_t, p_gemv_n};
+static void p_gemv_n_band(const float *x, const float *b, long ldb, long k0, long k1, long j0, long w, float *acc) {
+  for (long j = 0; j < w; j++) acc[j] = 0.f;
+  for (long k = k0; k < k1; k++) {
+    const float *bk = b + k * ldb + j0;
+    float xv = x[k];
+    for (long j = 0; j < w; j++) acc[j] += xv * bk[j];
+  }
+}
+
+const gemm_impl gemm_portable = {"portable", P_MR, P_NR, 64, 256, 2048, p_pack_a, p_pack_b, p_kernel, p_gemv_t, p_gemv_n, p_gemv_n_band};
 
 /* ---------- selection ---------- */
 static const gemm_impl *g_impl = NULL;
@@ -273,6 +290,71 @@ static void gemv_cols(const gemm_impl *im, const gemm_args *p, long bi, long i0,
   else im->gemv_n(x, A, p->lda, K, i0, i1, C, p->ldc, p->alpha, p->beta);
 }
 
+/* ---- GEMV x·B with B stored [K, N] (transB = false, GPT-2's Conv1D layout): split K ----
+ * Each task takes a chunk of rows of B and streams them whole (bands of up to GEMV_BAND columns, so the
+ * accumulator stays in L1), writing a partial sum; the caller adds the partials. Every task reads one
+ * contiguous slab of B, which is what the hardware prefetchers follow best. */
+#define GEMV_BAND 2048
+typedef struct {
+  const gemm_impl *im;
+  const float *x, *b;
+  long ldb, K, N, nk;
+  float *part; /* nk x N partial sums (or y itself when nk == 1 and incy == 1, beta == 0, alpha == 1) */
+  _Atomic long next;
+} gemv_split_job;
+
+static void gemv_split_task(gemv_split_job *j, long t) {
+  long k0 = j->K * t / j->nk, k1 = j->K * (t + 1) / j->nk;
+  float *acc = thread_scratch(4, GEMV_BAND);
+  if (!acc) return;
+  float *out = j->part + t * j->N;
+  for (long c = 0; c < j->N; c += GEMV_BAND) {
+    long w = j->N - c < GEMV_BAND ? j->N - c : GEMV_BAND;
+    j->im->gemv_n_band(j->x, j->b, j->ldb, k0, k1, c, w, acc);
+    memcpy(out + c, acc, (size_t)w * sizeof(float));
+  }
+}
+
+static void gemv_split_worker(void *ctx, int tid, int nt) {
+  (void)tid; (void)nt;
+  gemv_split_job *j = (gemv_split_job *)ctx;
+  for (;;) {
+    long t = atomic_fetch_add(&j->next, 1);
+    if (t >= j->nk) break;
+    gemv_split_task(j, t);
+  }
+}
+
+/* y = alpha * x·B + beta * y for one M = 1 product with B [K, N]; returns 0 when it cannot (no memory). */
+static int gemv_split(const gemm_impl *im, const gemm_args *p, int T) {
+  const long K = p->K, N = p->N;
+  const float *x = p->a;
+  if (p->transA && p->lda != 1) {
+    float *xs = thread_scratch(3, (size_t)K);
+    if (!xs) return 0;
+    for (long k = 0; k < K; k++) xs[k] = p->a[k * p->lda];
+    x = xs;
+  }
+  /* chunks: 4 per thread for balance on a busy machine, at least 32 rows each */
+  long nk = T > 1 ? 4L * T : 1;
+  if (nk > K / 32) nk = K / 32;
+  if (nk < 1) nk = 1;
+  float *part = thread_scratch(5, (size_t)nk * N);
+  if (!part) return 0;
+  gemv_split_job job = {im, x, p->b, p->ldb, K, N, nk, part};
+  atomic_init(&job.next, 0);
+  if (T > 1 && nk > 1) pool_run(gemv_split_worker, &job, T);
+  else for (long t = 0; t < nk; t++) gemv_split_task(&job, t);
+  float *y = p->c;
+  const float alpha = p->alpha, beta = p->beta;
+  for (long jj = 0; jj < N; jj++) {
+    float s = 0.f;
+    for (long t = 0; t < nk; t++) s += part[t * N + jj];
+    y[jj] = beta == 0.f ? alpha * s : alpha * s + beta * y[jj];
+  }
+  return 1;
+}
+
 typedef struct {
   const gemm_impl *im;
   const gemm_args *p;
@@ -330,6 +412,7 @@ void sgemm(const gemm_args *p, int nthreads) {
   if (job.gemv) {
     if (flops < 65536.0) T = 1;
   } else if (flops < 400000.0) T = 1;
+  if (job.gemv && p->M == 1 && !p->transB && p->batch == 1 && p->K >= 8 && p->K > 0 && p->alpha != 0.f && gemv_split(im, p, T)) return;
   job.pm = job.pn = 1;
   if (job.gemv && T > 1 && p->batch < 4 * T) {
     /* GEMV: no packing to repeat, so cut N finely (4 chunks per thread) for balance on a busy machine */

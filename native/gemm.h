@@ -32,6 +32,9 @@ typedef struct gemm_impl {
   void (*gemv_t)(const float *x, const float *w, long ldw, long K, long j0, long j1, float *y, long incy, float alpha, float beta);
   /* y[j*incy] = alpha * sum_k x[k] * B[k, j] + beta*y, j in [j0, j1); B rows of stride ldb. */
   void (*gemv_n)(const float *x, const float *b, long ldb, long K, long j0, long j1, float *y, long incy, float alpha, float beta);
+  /* acc[j] = sum_{k in [k0, k1)} x[k] * B[k, j0 + j] for j in [0, w): a band of rows of B streamed row by row
+   * (4 rows per pass, contiguous runs of w floats), acc 64-byte aligned and small enough for L1. */
+  void (*gemv_n_band)(const float *x, const float *b, long ldb, long k0, long k1, long j0, long w, float *acc);
 } gemm_impl;
 
 extern const gemm_impl gemm_portable;
@@ -47,7 +50,10 @@ int gemm_select(const char *name);
 
 void sgemm(const gemm_args *p, int nthreads);
 
-/* Aligned scratch owned by the calling thread (slot 0..3), grown on demand; NULL on allocation failure. */
+/* Aligned scratch owned by the calling thread (slot 0..SCRATCH_SLOTS-1), grown on demand; NULL on allocation failure. */
+#define SCRATCH_SLOTS 6
 float *thread_scratch(int slot, size_t floats);
+/* Frees the calling thread's scratch (thread exit, env teardown). */
+void thread_scratch_free(void);
 
 #endif

@@ -238,4 +238,43 @@ void avx2_gemv_n(const float *x, const float *b, long ldb, long K, long j0, long
   }
 }
 
-const gemm_impl gemm_avx2 = {"avx2", MR, NR, 144, 384, 4096, x_pack_a, x_pack_b, x_kernel, avx2_gemv_t, avx2_gemv_n};
+/* acc[0, w) = sum_{k in [k0, k1)} x[k] * B[k, j0 + j]: four rows of B per pass, each read as one contiguous run
+ * of w floats (the hardware prefetcher follows four sequential streams; no page-crossing stride per 64 columns
+ * as in avx2_gemv_n), summed into the L1-resident acc. */
+void avx2_gemv_n_band(const float *x, const float *b, long ldb, long k0, long k1, long j0, long w, float *acc) {
+  long wv = w & ~15L, rem = w - wv;
+  __m256i tm0 = tail_mask(rem > 8 ? 8 : rem), tm1 = tail_mask(rem > 8 ? rem - 8 : 0);
+  for (long j = 0; j < w; j++) acc[j] = 0.f;
+  long k = k0;
+  for (; k + 4 <= k1; k += 4) {
+    const float *b0 = b + k * ldb + j0, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+    __m256 x0 = _mm256_broadcast_ss(x + k), x1 = _mm256_broadcast_ss(x + k + 1);
+    __m256 x2 = _mm256_broadcast_ss(x + k + 2), x3 = _mm256_broadcast_ss(x + k + 3);
+    long j = 0;
+    for (; j < wv; j += 16) {
+      __m256 p0 = _mm256_mul_ps(x0, _mm256_loadu_ps(b0 + j)), p1 = _mm256_mul_ps(x0, _mm256_loadu_ps(b0 + j + 8));
+      p0 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(b1 + j), p0); p1 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(b1 + j + 8), p1);
+      p0 = _mm256_fmadd_ps(x2, _mm256_loadu_ps(b2 + j), p0); p1 = _mm256_fmadd_ps(x2, _mm256_loadu_ps(b2 + j + 8), p1);
+      p0 = _mm256_fmadd_ps(x3, _mm256_loadu_ps(b3 + j), p0); p1 = _mm256_fmadd_ps(x3, _mm256_loadu_ps(b3 + j + 8), p1);
+      _mm256_store_ps(acc + j, _mm256_add_ps(_mm256_load_ps(acc + j), p0));
+      _mm256_store_ps(acc + j + 8, _mm256_add_ps(_mm256_load_ps(acc + j + 8), p1));
+    }
+    if (rem) {
+      __m256 a0 = _mm256_maskload_ps(acc + j, tm0), a1 = _mm256_maskload_ps(acc + j + 8, tm1);
+      a0 = _mm256_fmadd_ps(x0, _mm256_maskload_ps(b0 + j, tm0), a0); a1 = _mm256_fmadd_ps(x0, _mm256_maskload_ps(b0 + j + 8, tm1), a1);
+      a0 = _mm256_fmadd_ps(x1, _mm256_maskload_ps(b1 + j, tm0), a0); a1 = _mm256_fmadd_ps(x1, _mm256_maskload_ps(b1 + j + 8, tm1), a1);
+      a0 = _mm256_fmadd_ps(x2, _mm256_maskload_ps(b2 + j, tm0), a0); a1 = _mm256_fmadd_ps(x2, _mm256_maskload_ps(b2 + j + 8, tm1), a1);
+      a0 = _mm256_fmadd_ps(x3, _mm256_maskload_ps(b3 + j, tm0), a0); a1 = _mm256_fmadd_ps(x3, _mm256_maskload_ps(b3 + j + 8, tm1), a1);
+      _mm256_maskstore_ps(acc + j, tm0, a0); _mm256_maskstore_ps(acc + j + 8, tm1, a1);
+    }
+  }
+  for (; k < k1; k++) {
+    const float *b0 = b + k * ldb + j0;
+    __m256 x0 = _mm256_broadcast_ss(x + k);
+    long j = 0;
+    for (; j + 8 <= w; j += 8) _mm256_store_ps(acc + j, _mm256_fmadd_ps(x0, _mm256_loadu_ps(b0 + j), _mm256_load_ps(acc + j)));
+    for (; j < w; j++) acc[j] += x[k] * b0[j];
+  }
+}
+
+const gemm_impl gemm_avx2 = {"avx2", MR, NR, 144, 384, 4096, x_pack_a, x_pack_b, x_kernel, avx2_gemv_t, avx2_gemv_n, avx2_gemv_n_band};

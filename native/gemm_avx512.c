@@ -11,6 +11,7 @@ void pack_a_generic(const float *a, long lda, int transA, long i0, long k0, int 
 void pack_b_generic(const float *b, long ldb, int transB, long k0, long j0, int kc, int nc, int nr, float *dst);
 void avx2_gemv_t(const float *x, const float *w, long ldw, long K, long j0, long j1, float *y, long incy, float alpha, float beta);
 void avx2_gemv_n(const float *x, const float *b, long ldb, long K, long j0, long j1, float *y, long incy, float alpha, float beta);
+void avx2_gemv_n_band(const float *x, const float *b, long ldb, long k0, long k1, long j0, long w, float *acc);
 
 static inline void tr8x8(__m256 r[8]) {
   __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
@@ -123,4 +124,4 @@ static void z_kernel(long kc, const float *pa, const float *pb, float *c, long l
   }
 }
 
-const gemm_impl gemm_avx512 = {"avx512", MR, NR, 144, 256, 4096, z_pack_a, z_pack_b, z_kernel, avx2_gemv_t, avx2_gemv_n};
+const gemm_impl gemm_avx512 = {"avx512", MR, NR, 144, 256, 4096, z_pack_a, z_pack_b, z_kernel, avx2_gemv_t, avx2_gemv_n, avx2_gemv_n_band};

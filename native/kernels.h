@@ -47,6 +47,19 @@ void k_adamw(float *p, const float *g, float *m, float *v, long n, double beta1,
 
 /* norms.c */
 void k_softmax(const float *x, float *out, long rows, long cols);
+/* attention.c: fused decode attention and the scaled masked softmax (js references in src/tensor/backend/js/attention.ts) */
+typedef struct {
+  long B, nh, nkv, L, hs;
+  float scale;
+  const float *q; long qsB, qsH;
+  const float *k; long ksB, ksH, ksL;
+  const float *v; long vsB, vsH, vsL;
+  const float *mask; long maskStrideB; /* NULL: no mask */
+  float *out;                          /* (B, nh, hs) contiguous */
+} attn_decode_args;
+int k_attention_decode(const attn_decode_args *p);
+void k_scaled_masked_softmax(const float *x, float *out, long rows, long cols, float scale, const float *mask, long groupRows, long mStrideG,
+                             long period, long mStrideR);
 void k_softmax_bwd(const float *y, const float *dy, float *dx, long rows, long cols);
 void k_logsoftmax(const float *x, float *out, long rows, long cols);
 void k_logsoftmax_bwd(const float *y, const float *dy, float *dx, long rows, long cols);

@@ -1,5 +1,6 @@
 /* Persistent pthread pool: generation counter + spin-then-sleep workers + a "door" per job; see threadpool.h. */
 #include "threadpool.h"
+#include "gemm.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@ int pool_threads(void) { return 1; }
 void pool_set_threads(int n) { (void)n; }
 int pool_cpu_count(void) { return 1; }
 void pool_run(pool_fn fn, void *ctx, int n) { (void)n; fn(ctx, 0, 1); }
+void pool_shutdown(void) {}
 #else
 
 #include <pthread.h>
@@ -52,6 +54,8 @@ static void *g_ctx;
 static int g_n; /* threads in the current job */
 static _Atomic int g_sleepers = 0;
 static unsigned g_gen_at_create[MAX_THREADS];
+static pthread_t g_tids[MAX_THREADS];
+static _Atomic int g_quit = 0; /* pool_shutdown: workers leave their loop */
 
 #if defined(__linux__)
 static void fwait(_Atomic unsigned *addr, unsigned val) {
@@ -97,12 +101,14 @@ static void *worker_main(void *arg) {
       spins = 0;
     }
     seen = g;
+    if (atomic_load(&g_quit)) break;
     int d = atomic_fetch_add(&g_door, 1);
     if (d & DOOR_CLOSED) continue; /* that job is over (the caller did the work) */
     /* entered: g_fn/g_ctx/g_n belong to the open job (written before its door opened) */
     if (tid < g_n) g_fn(g_ctx, tid, g_n);
     atomic_fetch_add_explicit(&g_done, 1, memory_order_release);
   }
+  thread_scratch_free();
   return NULL;
 }
 
@@ -143,12 +149,12 @@ static int ensure_workers(int n) {
     pthread_t th;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 1 << 20);
     g_gen_at_create[g_started + 1] = atomic_load(&g_gen);
     int rc = pthread_create(&th, &attr, worker_main, (void *)(long)(g_started + 1));
     pthread_attr_destroy(&attr);
     if (rc != 0) break;
+    g_tids[g_started + 1] = th;
     g_started++;
   }
   int avail = g_started + 1;
@@ -184,6 +190,24 @@ void pool_run(pool_fn fn, void *ctx, int n) {
     if (++spins < SPIN_MASTER && (spins & 255) != 0) { CPU_RELAX(); continue; }
     sched_yield();
   }
+  pthread_mutex_unlock(&g_lock);
+}
+
+/* Stops and joins every worker (waiting for a job in flight to end first). The next pool_run starts fresh
+ * ones. Called when the last Node environment using the addon is torn down, so no pool thread outlives the
+ * environments (and the addon's code) it serves. */
+void pool_shutdown(void) {
+  pthread_mutex_lock(&g_lock);
+  pthread_mutex_lock(&g_start_lock);
+  if (g_started > 0) {
+    atomic_store(&g_quit, 1);
+    atomic_fetch_add_explicit(&g_gen, 1, memory_order_release);
+    fwake(&g_gen);
+    for (int t = 1; t <= g_started; t++) pthread_join(g_tids[t], NULL);
+    g_started = 0;
+    atomic_store(&g_quit, 0);
+  }
+  pthread_mutex_unlock(&g_start_lock);
   pthread_mutex_unlock(&g_lock);
 }
 #endif

@@ -17,6 +17,8 @@ int pool_threads(void);
 void pool_set_threads(int n);
 /* Runs fn on min(n, pool_threads()) threads; n <= 1 runs inline. */
 void pool_run(pool_fn fn, void *ctx, int n);
+/* Stops and joins the workers (after any job in flight); later jobs start new ones. */
+void pool_shutdown(void);
 /* Number of online CPUs. */
 int pool_cpu_count(void);
 

@@ -16,6 +16,7 @@ export interface ReplyOptions {
   maxTokens?: number | null;
   temperature?: number;
   topP?: number;
+  topK?: number;
   seed?: number | null;
   stop?: string[];
 }
@@ -34,6 +35,7 @@ export function engineBackend(engine: Engine, model: string, o: ReplyOptions = {
           maxTokens: o.maxTokens ?? null,
           temperature: o.temperature ?? 0.7,
           topP: o.topP ?? 1,
+          ...(o.topK !== undefined ? { topK: o.topK } : {}),
           n: 1,
           stop: o.stop ?? [],
           seed: o.seed ?? null,

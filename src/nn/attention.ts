@@ -3,9 +3,10 @@
 // query head j uses kv head j // (nh/nkv), done by viewing q as (B, nkv, g·T, hs) against (B, nkv, L, hs).
 import { Tensor } from '../tensor/tensor.js';
 import { shapeStr } from '../tensor/shape.js';
-import { mul } from '../tensor/ops/elementwise.js';
 import { matmul } from '../tensor/ops/matmul.js';
-import { softmax } from '../tensor/ops/softmax.js';
+import { scaledMaskedSoftmax } from '../tensor/ops/softmax.js';
+import { decodeAttention } from '../tensor/ops/attention.js';
+import { isGradEnabled } from '../tensor/autograd.js';
 import { BertchatError } from '../util/errors.js';
 
 /** float32 min (HF's finfo.min): finite, so a fully masked row stays finite. */
@@ -55,13 +56,15 @@ export function attend(q: Tensor, keys: Tensor, values: Tensor, mask: Tensor | n
   const L = keys.shape[2]!;
   if (nh % nkv !== 0) throw new BertchatError('SHAPE_MISMATCH', `attention: ${nh} query heads are not a multiple of ${nkv} kv heads`);
   const g = nh / nkv;
-  const qh = q.transpose(1, 2).reshape(B, nkv, g * T, hs); // (B, nkv, g·T, hs): heads kv·g + r, r < g
   const s = scale ?? 1 / Math.sqrt(hs);
+  const needsGrad = isGradEnabled() && (q.requiresGrad || keys.requiresGrad || values.requiresGrad);
+  // decode step (one new position, inference): one fused kernel over the cache views
+  if (T === 1 && !dropout && !needsGrad && (!mask || mask.shape[1] === 1)) return decodeAttention(q, keys, values, mask, s); // (B, 1, C)
+  const qh = q.transpose(1, 2).reshape(B, nkv, g * T, hs); // (B, nkv, g·T, hs): heads kv·g + r, r < g
   const raw = matmul(qh, keys.transpose(-1, -2)); // (B, nkv, g·T, L)
-  const scores = s === 1 ? raw : mul(raw, s);
-  const probs = mask
-    ? softmax(scores.reshape(B, nkv, g, T, L), -1, mask.reshape(mask.shape[0]!, 1, 1, T, L)).reshape(B, nkv, g * T, L)
-    : softmax(scores, -1); // (B, nkv, g·T, L)
+  // scale + mask + softmax in one pass; mask (B|1, T, L) row t serves every head of batch row b
+  const layout = mask ? { groupRows: nkv * g * T, strideGroup: mask.shape[0]! > 1 ? T * L : 0, period: T, strideRow: L } : null;
+  const probs = scaledMaskedSoftmax(raw, s, mask, layout); // (B, nkv, g·T, L)
   const ctx = matmul(dropout ? dropout(probs) : probs, values); // (B, nkv, g·T, hs) = (B, nh, T, hs)
   return ctx.reshape(B, nh, T, hs).transpose(1, 2).reshape(B, T, nh * hs); // (B, T, C)
 }

@@ -12,6 +12,7 @@ import { classify, type LabelScore, type TextClassificationOptions } from './tex
 import { fillMask, type FillMaskOptions, type FillMaskResult } from './fill-mask.js';
 import { embed, extractFeatures, type EmbedOptions, type FeatureExtractionOptions } from './feature-extraction.js';
 import { tagTokens, type EntityGroup, type TokenClassificationOptions, type TokenEntity } from './token-classification.js';
+import { textGenerationPipeline, type TextGenerationPipeline } from './text-generation.js';
 
 export { tokenizeToTensors, argmax, type TextInput, type TextPair, type TensorInputs, type CommonOptions } from './inputs.js';
 export type { LabelScore, TextClassificationOptions, ClassificationFunction } from './text-classification.js';
@@ -20,6 +21,7 @@ export type { FeatureExtractionOptions, EmbedOptions, Pooling } from './feature-
 export type { TokenEntity, EntityGroup, TokenClassificationOptions, AggregationStrategy } from './token-classification.js';
 export type { PipelineModel, PipelineParts } from './base.js';
 export { classify, fillMask, extractFeatures, embed, tagTokens };
+export { textGenerationPipeline, toGenerateOptions, PIPELINE_MAX_NEW_TOKENS, type TextGenerationPipeline, type TextGenerationOptions, type GeneratedText } from './text-generation.js';
 
 /** Task names, with HF's aliases. */
 export type PipelineTask =
@@ -104,9 +106,14 @@ export async function pipeline(task: 'fill-mask', model: string | PipelineParts,
 export async function pipeline(task: 'feature-extraction', model: string | PipelineParts, opts?: PipelineOptions & { defaults?: FeatureExtractionOptions }): Promise<FeatureExtractionPipeline>;
 export async function pipeline(task: 'embeddings', model: string | PipelineParts, opts?: PipelineOptions & { defaults?: EmbedOptions }): Promise<EmbeddingsPipeline>;
 export async function pipeline(task: 'token-classification' | 'ner', model: string | PipelineParts, opts?: PipelineOptions & { defaults?: TokenClassificationOptions }): Promise<TokenClassificationPipeline>;
-export async function pipeline(task: PipelineTask, model: string | PipelineParts, opts: PipelineOptions & { defaults?: object } = {}): Promise<unknown> {
+export async function pipeline(task: 'text-generation', model: string, opts?: FromPretrainedOptions): Promise<TextGenerationPipeline>;
+export async function pipeline(task: PipelineTask | 'text-generation', model: string | PipelineParts, opts: PipelineOptions & { defaults?: object } = {}): Promise<unknown> {
+  if (task === 'text-generation') {
+    if (typeof model !== 'string') throw new BertchatError('INVALID_ARGUMENT', 'pipeline(text-generation): pass a model folder or a hub id');
+    return textGenerationPipeline(model, opts);
+  }
   const spec = Object.prototype.hasOwnProperty.call(TASKS, task) ? TASKS[task] : undefined;
-  if (!spec) throw new BertchatError('INVALID_ARGUMENT', `pipeline: unknown task "${task}" (supported: ${Object.keys(TASKS).join(', ')})`);
+  if (!spec) throw new BertchatError('INVALID_ARGUMENT', `pipeline: unknown task "${task}" (supported: ${[...Object.keys(TASKS), 'text-generation'].join(', ')})`);
   let parts: PipelineParts;
   if (typeof model === 'string') {
     const dir = await resolveModelDir(model, opts);

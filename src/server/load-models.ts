@@ -4,6 +4,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { readConfig, type ModelConfig } from '../io/config.js';
+import { readGenerationConfig } from '../io/generation-config.js';
 import { resolveModelDir } from '../io/hub.js';
 import { loadForTaskFromDir, type EncoderWithHead } from '../models/auto.js';
 import { familyOf, findArchitecture, type ModelTask } from '../models/registry.js';
@@ -23,6 +24,8 @@ export interface LoadedCausalLM {
   tokenizer: Tokenizer;
   /** The chat template to use (the spec's override, else the tokenizer's), or null. */
   chatTemplate: string | null;
+  /** generation_config.json's eos ids: they end a choice as the model's own EOS ids do (HF generate). */
+  stopTokenIds: number[];
 }
 export interface LoadedEncoder {
   info: ModelInfo;
@@ -30,6 +33,7 @@ export interface LoadedEncoder {
   /** Runs the encoder; `.logits` is meaningful only when `hasClassifier`. */
   encoder: ServedEncoder;
   hasClassifier: boolean;
+  vocabSize: number;
   tokenizer: Tokenizer;
   multiLabel: boolean;
 }
@@ -86,7 +90,9 @@ export async function loadServedModel(spec: ModelSpec): Promise<LoadedModel> {
     const chatTemplate = spec.chatTemplate ?? tokenizer.chatTemplate;
     if (chatTemplate === null) log.info(`model ${spec.name}: no chat template; /v1/chat/completions will refuse it`);
     const info: ModelInfo = { id: spec.name, kind: 'causal-lm', maxContext: causalMaxContext(lm, tokenizer), created, chat: chatTemplate !== null, labels: [] };
-    return { info, kind: 'causal-lm', lm, tokenizer, chatTemplate };
+    const eos = readGenerationConfig(dir)?.eos_token_id ?? null;
+    const stopTokenIds = eos === null ? [] : typeof eos === 'number' ? [eos] : eos;
+    return { info, kind: 'causal-lm', lm, tokenizer, chatTemplate, stopTokenIds };
   }
   if (hasTask(config.model_type, 'base')) {
     const task = encoderTask(dir, config);
@@ -96,7 +102,7 @@ export async function loadServedModel(spec: ModelSpec): Promise<LoadedModel> {
     const positions = (config as { max_position_embeddings?: number }).max_position_embeddings ?? Infinity;
     const max = Math.min(positions, tokenizer.modelMaxLength ?? Infinity);
     const info: ModelInfo = { id: spec.name, kind: 'encoder', maxContext: max, created, chat: false, labels };
-    return { info, kind: 'encoder', encoder, hasClassifier, tokenizer, multiLabel: config.problem_type === 'multi_label_classification' };
+    return { info, kind: 'encoder', encoder, hasClassifier, vocabSize: (config as { vocab_size: number }).vocab_size, tokenizer, multiLabel: config.problem_type === 'multi_label_classification' };
   }
   throw new BertchatError('CONFIG', `${dir}: model_type "${config.model_type}" has neither a causal LM nor an encoder architecture, so it cannot be served`);
 }

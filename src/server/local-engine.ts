@@ -24,7 +24,7 @@ export function tokenInfo(tok: Tokenizer, id: number, logprob: number): TopToken
 }
 
 /** The GenerateOptions of a request (everything but the prompt); `samples` choices are drawn. */
-export function generateOptions(req: GenerateRequest, maxTokens: number, samples: number, tok: Tokenizer, signal?: AbortSignal): GenerateOptions {
+export function generateOptions(req: GenerateRequest, maxTokens: number, samples: number, tok: Tokenizer, signal?: AbortSignal, stopTokenIds: readonly number[] = []): GenerateOptions {
   const o: GenerateOptions = {
     maxTokens,
     temperature: req.temperature,
@@ -39,6 +39,7 @@ export function generateOptions(req: GenerateRequest, maxTokens: number, samples
     logprobs: req.logprobs !== null || samples > req.n,
     topLogprobs: req.logprobs ?? 0,
     streamDecoder: () => createStreamDecoder(tok, { skipSpecialTokens: true }),
+    stopTokenIds,
   };
   if (req.topK !== undefined) o.topK = req.topK;
   if (req.minP !== undefined) o.minP = req.minP;
@@ -128,7 +129,7 @@ export class LocalEngine implements Engine {
     const maxNew = req.maxTokens ?? max - ids.length;
     if (ids.length + maxNew > max || maxNew < 0 || (req.maxTokens === null && maxNew === 0)) throw contextError(max, ids.length, Math.max(maxNew, 1));
     const samples = Math.max(req.n, req.bestOf ?? req.n);
-    const opts = generateOptions(req, maxNew, samples, m.tokenizer, signal);
+    const opts = generateOptions(req, maxNew, samples, m.tokenizer, signal, m.stopTokenIds);
     // generate() validates lazily (at its first step); check here so a bad value is a 400, not a stream error
     buildProcessors(opts, m.lm.vocabSize);
     normalizeStops(opts.stop);
@@ -180,7 +181,7 @@ export class LocalEngine implements Engine {
 
   private encodeInput(m: LoadedEncoder, x: string | number[]): number[] {
     const ids = typeof x === 'string' ? m.tokenizer.encode(x).inputIds : x;
-    const V = m.encoder.config.vocab_size;
+    const V = m.vocabSize;
     const bad = ids.find((id) => id >= V);
     if (bad !== undefined) throw new BertchatError('INVALID_ARGUMENT', `token id ${bad} is outside the vocabulary (size ${V})`, { param: 'input' });
     if (ids.length > m.info.maxContext) {

@@ -27,6 +27,8 @@ Options:
   --system TEXT          a system message sent before the conversation
   --max-tokens N         reply length limit (default: up to the model's context)
   --temperature T        sampling temperature (default 0.7; 0 = greedy)
+  --top-p P              nucleus sampling (default 1 = off)
+  --top-k K              keep the K most likely tokens (default 0 = off)
   --seed N               sampling seed
 `;
 
@@ -52,6 +54,8 @@ export const chatCommand: Command = {
       system: { type: 'string' },
       'max-tokens': { type: 'string' },
       temperature: { type: 'string' },
+      'top-p': { type: 'string' },
+      'top-k': { type: 'string' },
       seed: { type: 'string' },
     });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -60,6 +64,8 @@ export const chatCommand: Command = {
     const replyOpts = {
       maxTokens: numberFlag(str('max-tokens'), 'max-tokens', { int: true, min: 1 }) ?? null,
       temperature: numberFlag(str('temperature'), 'temperature', { min: 0, max: 2 }) ?? 0.7,
+      topP: numberFlag(str('top-p'), 'top-p', { min: 0, max: 1 }) ?? 1,
+      ...(str('top-k') !== undefined ? { topK: numberFlag(str('top-k'), 'top-k', { int: true, min: 0 })! } : {}),
       seed: numberFlag(str('seed'), 'seed', { int: true }) ?? null,
     };
     const engine = await LocalEngine.load([spec]);

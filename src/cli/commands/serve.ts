@@ -53,13 +53,15 @@ export const serveCommand: Command = {
       maxQueue: numberFlag(values['max-queue'] as string | undefined, 'max-queue', { int: true, min: 0 }) ?? 32,
       threads: numberFlag(values['threads'] as string | undefined, 'threads', { int: true, min: 1, max: 256 }) ?? null,
     });
-    const names = server.engine.models().map((m) => m.id).join(', ');
-    io.stdout.write(`bertchat serving ${names} at ${server.url}  (OpenAI base URL ${server.baseURL}; chat page ${server.url}/)\n`);
-    await new Promise<void>((resolve) => {
+    // Handlers first, then the line: a supervisor that signals as soon as it reads the line must not kill us.
+    const stopped = new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    const names = server.engine.models().map((m) => m.id).join(', ');
+    io.stdout.write(`bertchat serving ${names} at ${server.url}  (OpenAI base URL ${server.baseURL}; chat page ${server.url}/)\n`);
+    await stopped;
     await server.close();
     return EXIT_OK;
   },

@@ -75,7 +75,8 @@ export class GPT2Attention extends Module {
       keys = k.transpose(1, 2); // (B, nh, T, hs)
       values = v.transpose(1, 2);
     }
-    const y = attend(q, keys, values, mask, (p) => this.attn_dropout.forward(p), this.scale); // (B, T, C)
+    const drop = this.attn_dropout.training && this.attn_dropout.p > 0 ? (p: Tensor) => this.attn_dropout.forward(p) : null; // null: fused paths
+    const y = attend(q, keys, values, mask, drop, this.scale); // (B, T, C)
     return this.resid_dropout.forward(this.c_proj.forward(y));
   }
 }

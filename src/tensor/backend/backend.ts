@@ -35,6 +35,61 @@ export interface GemmArgs {
   batch: number;
 }
 
+/**
+ * Fused decode attention: one query position per (b, h) over L keys, grouped-query aware. For b < B, h < nh and
+ * kv head kh = floor(h / (nh / nkv)):
+ *   s[l] = scale · Σ_d q(b, h, d)·k(b, kh, l, d) + mask(b, l);  p = softmax(s);  out(b, h, d) = Σ_l p[l]·v(b, kh, l, d)
+ * q(b, h, d) = q[qOff + b·qStrideB + h·qStrideH + d]; k(b, kh, l, d) = k[kOff + b·kStrideB + kh·kStrideH + l·kStrideL + d]
+ * (v likewise); mask(b, l) = mask[maskOff + b·maskStrideB + l] (additive, null for none); out (B, nh, hs)
+ * contiguous at outOff. L = 0 writes zeros.
+ */
+export interface AttentionDecodeArgs {
+  B: number;
+  nh: number;
+  nkv: number;
+  L: number;
+  hs: number;
+  scale: number;
+  q: Float32Array;
+  qOff: number;
+  qStrideB: number;
+  qStrideH: number;
+  k: Float32Array;
+  kOff: number;
+  kStrideB: number;
+  kStrideH: number;
+  kStrideL: number;
+  v: Float32Array;
+  vOff: number;
+  vStrideB: number;
+  vStrideH: number;
+  vStrideL: number;
+  mask: Float32Array | null;
+  maskOff: number;
+  maskStrideB: number;
+  out: Float32Array;
+  outOff: number;
+}
+
+/**
+ * Scaled masked softmax rows: out[r, :] = softmax(scale · x[r, :] + mask[m(r) .. m(r) + cols)) with
+ * m(r) = maskOff + floor(r / groupRows)·maskStrideGroup + (r mod period)·maskStrideRow (mask null: no mask).
+ * Covers (B, H, T, L) scores against a (B|1, 1, T|1, L) mask: groupRows = H·T, period = T.
+ */
+export interface ScaledMaskedSoftmaxArgs {
+  x: Float32Array;
+  out: Float32Array;
+  rows: number;
+  cols: number;
+  scale: number;
+  mask: Float32Array | null;
+  maskOff: number;
+  groupRows: number;
+  maskStrideGroup: number;
+  period: number;
+  maskStrideRow: number;
+}
+
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow';
 export type UnaryOp =
   | 'neg'
@@ -93,6 +148,12 @@ export interface Backend {
 
   /** Row softmax: out[r, :] = softmax(x[r, :]) over `rows` rows of `cols`. In-place allowed (out === x). */
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /**
+   * Optional fused kernels. A back end may leave them out; callers then use the js reference beside them
+   * (src/tensor/backend/js/attention.ts), so results never depend on whether one is present.
+   */
+  scaledMaskedSoftmax?(a: ScaledMaskedSoftmaxArgs): void;
+  attentionDecode?(a: AttentionDecodeArgs): void;
   /** dx = y * (dy - sum(dy * y)) per row. */
   softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
   /** Row log-softmax. */

@@ -9,6 +9,7 @@ import { getBackend, type Backend } from '../backend/index.js';
 import { broadcastShapes, broadcastStrides, shapeStr } from '../shape.js';
 import { BertchatError } from '../../util/errors.js';
 import { contiguous } from './views.js';
+import { attentionDecode as attentionDecodeRef, scaledMaskedSoftmax as scaledMaskedSoftmaxRef } from '../backend/js/attention.js';
 
 export interface AttentionOptions {
   /** Number of heads; C must be a multiple of it. */
@@ -82,9 +83,20 @@ export function multiHeadAttention(q0: Tensor, k0: Tensor, v0: Tensor, opts: Att
     const shape = [B, nh, T, S];
     const bs = broadcastShapes(mask.shape, shape, 'multiHeadAttention mask');
     if (bs.length !== 4 || bs.some((d, i) => d !== shape[i])) throw new BertchatError('SHAPE_MISMATCH', `multiHeadAttention: mask ${shapeStr(mask.shape)} does not broadcast to ${shapeStr(shape)}`);
-    be.binary('add', shape, p, 0, [nh * TS, TS, S, 1], mask.f32('multiHeadAttention mask'), mask.offset, broadcastStrides(mask.shape, mask.strides, shape), p, 0);
+    const ms = broadcastStrides(mask.shape, mask.strides, shape); // [sB, sH, sT, sS]
+    const md = mask.f32('multiHeadAttention mask');
+    if ((ms[1] === 0 || nh === 1) && (ms[3] === 1 || S === 1)) {
+      // mask add + softmax in one pass over P (the mask is shared by the heads: (B|1, 1, T|1, S))
+      const args = { x: p, out: p, rows: B * nh * T, cols: S, scale: 1, mask: md, maskOff: mask.offset, groupRows: nh * T, maskStrideGroup: B === 1 ? 0 : ms[0]!, period: T, maskStrideRow: T === 1 ? 0 : ms[2]! };
+      if (be.scaledMaskedSoftmax) be.scaledMaskedSoftmax(args);
+      else scaledMaskedSoftmaxRef(args);
+    } else {
+      be.binary('add', shape, p, 0, [nh * TS, TS, S, 1], md, mask.offset, ms, p, 0);
+      be.softmax(p, p, B * nh * T, S);
+    }
+  } else {
+    be.softmax(p, p, B * nh * T, S);
   }
-  be.softmax(p, p, B * nh * T, S);
 
   // out = P·V, written as (B, T, nh, hs) = (B, T, C)
   const out = new Float32Array(B * T * C);
@@ -126,4 +138,44 @@ export function multiHeadAttention(q0: Tensor, k0: Tensor, v0: Tensor, opts: Att
     return res;
   });
   return { out: y, probs };
+}
+
+/**
+ * Decode attention for one query position over cached keys/values, in one kernel (no score tensors, no head
+ * transposes): softmax(scale · q·Kᵀ + mask)·V per head, query head h using kv head floor(h / (nh / nkv)).
+ * q: (B, 1, nh, hs) and keys, values: (B, nkv, L, hs), any strides with a contiguous last axis (cache views);
+ * mask: additive (B|1, 1, L) or null. Returns (B, 1, nh·hs). Inference only: no gradient is recorded.
+ * @example const y = decodeAttention(q, keys, values, null, 1 / Math.sqrt(hs)); // (1, 1, C)
+ */
+export function decodeAttention(q0: Tensor, keys0: Tensor, values0: Tensor, mask0: Tensor | null, scale: number): Tensor {
+  const [B, T, nh, hs] = q0.shape as [number, number, number, number];
+  const nkv = keys0.shape[1]!;
+  const L = keys0.shape[2]!;
+  if (T !== 1 || q0.ndim !== 4 || keys0.ndim !== 4 || values0.ndim !== 4 || keys0.shape[0] !== B || keys0.shape[3] !== hs || values0.shape.some((d, i) => d !== keys0.shape[i]) || nh % nkv !== 0) {
+    throw new BertchatError('SHAPE_MISMATCH', `decodeAttention: q ${shapeStr(q0.shape)}, keys ${shapeStr(keys0.shape)}, values ${shapeStr(values0.shape)} do not fit (B, 1, nh, hs), (B, nkv, L, hs)`);
+  }
+  const inner = (x: Tensor) => (x.strides[x.ndim - 1] === 1 || x.shape[x.ndim - 1] === 1 ? x : contiguous(x));
+  const q = inner(q0);
+  const keys = inner(keys0);
+  const values = inner(values0);
+  let mask: Tensor | null = null;
+  if (mask0) {
+    if (mask0.ndim !== 3 || (mask0.shape[0] !== 1 && mask0.shape[0] !== B) || mask0.shape[1] !== 1 || mask0.shape[2] !== L) {
+      throw new BertchatError('SHAPE_MISMATCH', `decodeAttention: mask ${shapeStr(mask0.shape)} must be (B|1, 1, L) with L = ${L}`);
+    }
+    mask = contiguous(mask0);
+  }
+  const out = new Float32Array(B * nh * hs);
+  const args = {
+    B, nh, nkv, L, hs, scale,
+    q: q.f32('decodeAttention'), qOff: q.offset, qStrideB: q.strides[0]!, qStrideH: q.strides[2]!,
+    k: keys.f32('decodeAttention'), kOff: keys.offset, kStrideB: keys.strides[0]!, kStrideH: keys.strides[1]!, kStrideL: keys.strides[2]!,
+    v: values.f32('decodeAttention'), vOff: values.offset, vStrideB: values.strides[0]!, vStrideH: values.strides[1]!, vStrideL: values.strides[2]!,
+    mask: mask ? mask.f32('decodeAttention mask') : null, maskOff: mask ? mask.offset : 0, maskStrideB: mask && mask.shape[0] > 1 ? L : 0,
+    out, outOff: 0,
+  };
+  const be = getBackend();
+  if (be.attentionDecode) be.attentionDecode(args);
+  else attentionDecodeRef(args);
+  return new Tensor(out, [B, 1, nh * hs]);
 }

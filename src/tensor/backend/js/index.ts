@@ -2,6 +2,7 @@
 import type { Backend } from '../backend.js';
 import { gemmJs } from './gemm.js';
 import * as k from './kernels.js';
+import { attentionDecode, scaledMaskedSoftmax } from './attention.js';
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -13,6 +14,8 @@ export const jsBackend: Backend = {
   copyStrided: k.copyStrided,
   softmax: k.softmax,
   softmaxBackward: k.softmaxBackward,
+  scaledMaskedSoftmax,
+  attentionDecode,
   logSoftmax: k.logSoftmax,
   logSoftmaxBackward: k.logSoftmaxBackward,
   layerNorm: k.layerNorm,

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
-import type { Backend, BinaryOp, GemmArgs, UnaryOp } from '../backend.js';
+import type { AttentionDecodeArgs, Backend, BinaryOp, GemmArgs, ScaledMaskedSoftmaxArgs, UnaryOp } from '../backend.js';
 import * as js from '../js/kernels.js';
 
 /** The raw addon surface (see native/addon.c for argument orders). */
@@ -17,6 +17,8 @@ interface NativeAddon {
   copyStrided(meta: Float64Array, src: Float32Array | Int32Array, srcOff: number, dst: Float32Array | Int32Array, dstOff: number): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
+  scaledMaskedSoftmax?(x: Float32Array, out: Float32Array, rows: number, cols: number, scale: number, mask: Float32Array | null, maskOff: number, groupRows: number, maskStrideGroup: number, period: number, maskStrideRow: number): void;
+  attentionDecode?(meta: Float64Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, out: Float32Array): void;
   logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   logSoftmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
   layerNorm(...args: (Float32Array | null | number)[]): void;
@@ -112,6 +114,7 @@ function wrap(addon: NativeAddon): NativeBackend {
     );
   }
 
+  const attnMeta = new Float64Array(20);
   const backend: NativeBackend = {
     name: 'native',
     get threads() {
@@ -154,6 +157,22 @@ function wrap(addon: NativeAddon): NativeBackend {
     },
     softmax: (x, out, rows, cols) => addon.softmax(x, out, rows, cols),
     softmaxBackward: (y, dy, dx, rows, cols) => addon.softmaxBackward(y, dy, dx, rows, cols),
+    // optional fused kernels: absent when an older addon is loaded (callers then use the js reference)
+    ...(addon.scaledMaskedSoftmax ? {
+      scaledMaskedSoftmax: (a: ScaledMaskedSoftmaxArgs) =>
+        addon.scaledMaskedSoftmax!(a.x, a.out, a.rows, a.cols, a.scale, a.mask, a.maskOff, a.groupRows, a.maskStrideGroup, a.period, a.maskStrideRow),
+    } : {}),
+    ...(addon.attentionDecode ? {
+      attentionDecode(a: AttentionDecodeArgs) {
+        const m = attnMeta;
+        m[0] = a.B; m[1] = a.nh; m[2] = a.nkv; m[3] = a.L; m[4] = a.hs; m[5] = a.scale;
+        m[6] = a.qOff; m[7] = a.qStrideB; m[8] = a.qStrideH;
+        m[9] = a.kOff; m[10] = a.kStrideB; m[11] = a.kStrideH; m[12] = a.kStrideL;
+        m[13] = a.vOff; m[14] = a.vStrideB; m[15] = a.vStrideH; m[16] = a.vStrideL;
+        m[17] = a.maskOff; m[18] = a.maskStrideB; m[19] = a.outOff;
+        addon.attentionDecode!(m, a.q, a.k, a.v, a.mask, a.out);
+      },
+    } : {}),
     logSoftmax: (x, out, rows, cols) => addon.logSoftmax(x, out, rows, cols),
     logSoftmaxBackward: (y, dy, dx, rows, cols) => addon.logSoftmaxBackward(y, dy, dx, rows, cols),
     layerNorm: (x, w, b, out, mean, rstd, rows, cols, eps) => addon.layerNorm(x, w, b, out, mean, rstd, rows, cols, eps),
