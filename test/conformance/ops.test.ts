@@ -88,6 +88,9 @@ for (const backend of availableBackends()) {
       for (let i = 0; i < 6; i++) for (let j = 0; j < 4; j++) ref[i * 4 + j]! += b.values()[j]!;
       assertClose(y.values(), ref, 'linear');
       gradcheck('linear', (x, w, b) => T.linear(x!, w!, b!), [rnd([2, 3, 6]), rnd([4, 6]), rnd([4])]);
+      // addmm: the same map with W stored [in, out] (GPT-2 Conv1D)
+      assertClose(T.addmm(x, w.transpose(0, 1).contiguous(), b).values(), y.values(), 'addmm = linear with Wᵀ', { atol: 1e-5 });
+      gradcheck('addmm', (x, w, b) => T.addmm(x!, w!, b!), [rnd([2, 3, 6]), rnd([6, 4]), rnd([4])]);
       gradcheck('matmul', (a, b) => T.matmul(a!, b!), [rnd([2, 3, 4]), rnd([4, 5])]);
       gradcheck('matmul batched broadcast', (a, b) => T.matmul(a!, b!), [rnd([3, 4]), rnd([2, 4, 5])]);
       gradcheck('matmul transposed view', (a) => T.matmul(a!, a!.transpose(-1, -2)), [rnd([2, 3, 4])]);

@@ -1,11 +1,12 @@
 // Matrix products: matmul (batched, broadcasting batch axes, transposed views read without copies)
-// and linear (x·Wᵀ + b with HF's [out, in] weights). Backward: dA = g·Bᵀ, dB = Aᵀ·g.
+// and linear (x·Wᵀ + b with HF's [out, in] weights; see affine.ts). Backward: dA = g·Bᵀ, dB = Aᵀ·g.
 import { Tensor } from '../tensor.js';
 import { attach } from '../autograd.js';
 import { getBackend } from '../backend/index.js';
 import { broadcastShapes, numel, shapeStr, type Shape } from '../shape.js';
 import { BertchatError } from '../../util/errors.js';
 import { contiguous, sumTo, transpose } from './views.js';
+import { affine } from './affine.js';
 
 /** How a (R, C) matrix view can be handed to GEMM: row-major (ld) or transposed (ld), or not at all. */
 function matrixLayout(rows: number, cols: number, sR: number, sC: number): { trans: boolean; ld: number } | null {
@@ -124,59 +125,5 @@ function broadcastBatch(x: Tensor, batchShape: number[]): number[] {
  * @example const q = linear(h, this.query.weight, this.query.bias); // (B, T, C)
  */
 export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null): Tensor {
-  const inF = x.shape[x.ndim - 1]!;
-  if (w.ndim !== 2 || w.shape[1] !== inF) {
-    throw new BertchatError('SHAPE_MISMATCH', `linear: input ${shapeStr(x.shape)} does not match weight ${shapeStr(w.shape)} ([out, in] expected with in = ${inF})`);
-  }
-  const outF = w.shape[0]!;
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
-    throw new BertchatError('SHAPE_MISMATCH', `linear: bias ${shapeStr(bias.shape)} does not match weight ${shapeStr(w.shape)}`);
-  }
-  const xc = contiguous(x);
-  const wc = contiguous(w);
-  const rows = x.size / Math.max(inF, 1);
-  const outShape = [...x.shape.slice(0, -1), outF];
-  const out = new Float32Array(rows * outF);
-  const bv = bias ? bias.floats('linear') : null;
-  if (bv) for (let r = 0; r < rows; r++) out.set(bv, r * outF);
-  getBackend().gemm({
-    transA: false, transB: true, M: rows, N: outF, K: inF, alpha: 1, beta: bv ? 1 : 0,
-    a: xc.f32('linear'), aOff: xc.offset, lda: inF, strideA: 0,
-    b: wc.f32('linear'), bOff: wc.offset, ldb: inF, strideB: 0,
-    c: out, cOff: 0, ldc: outF, strideC: 0, batch: 1,
-  });
-  const y = new Tensor(out, outShape);
-  const inputs = bias ? [xc, wc, bias] : [xc, wc];
-  return attach(y, 'linear', inputs, (g) => {
-    const gc = contiguous(g);
-    const gv = gc.f32('linear backward');
-    const res: (Tensor | null)[] = [null, null, null];
-    if (xc.requiresGrad) {
-      // dx = g · W : (rows, out) · (out, in)
-      const dx = new Float32Array(rows * inF);
-      getBackend().gemm({
-        transA: false, transB: false, M: rows, N: inF, K: outF, alpha: 1, beta: 0,
-        a: gv, aOff: gc.offset, lda: outF, strideA: 0, b: wc.f32(), bOff: wc.offset, ldb: inF, strideB: 0,
-        c: dx, cOff: 0, ldc: inF, strideC: 0, batch: 1,
-      });
-      res[0] = new Tensor(dx, x.shape);
-    }
-    if (wc.requiresGrad) {
-      // dW = gᵀ · x : (out, rows) · (rows, in)
-      const dw = new Float32Array(outF * inF);
-      getBackend().gemm({
-        transA: true, transB: false, M: outF, N: inF, K: rows, alpha: 1, beta: 0,
-        a: gv, aOff: gc.offset, lda: outF, strideA: 0, b: xc.f32(), bOff: xc.offset, ldb: inF, strideB: 0,
-        c: dw, cOff: 0, ldc: inF, strideC: 0, batch: 1,
-      });
-      res[1] = new Tensor(dw, w.shape);
-    }
-    if (bias && bias.requiresGrad) {
-      const db = new Float32Array(outF);
-      getBackend().sumAxis(gv.subarray(gc.offset), db, 1, rows, outF);
-      res[2] = new Tensor(db, bias.shape);
-    }
-    return bias ? res : res.slice(0, 2);
-  });
+  return affine(x, w, bias, 'out-in', 'linear');
 }
-
