@@ -93,13 +93,13 @@ export class FakeEngine implements Engine {
 export const busyEngine = (): FakeEngine => new FakeEngine({ error: new HttpError(429, 'busy', 'rate_limit_error', null, 'queue_full') });
 
 /**
- * A random GPT-2 (4 layers, 256 wide, 1024 positions) using the tiny golden tokenizer, in a temp folder:
+ * A random GPT-2 (4 layers, 256 wide, 4096 positions) using the tiny golden tokenizer, in a temp folder:
  * slow enough per token that a 900-token generation runs for seconds.
  */
 export function writeSlowGpt2(tinyDir: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'bertchat-slow-gpt2-'));
   const cfg = {
-    architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', activation_function: 'gelu_new', vocab_size: 300, n_positions: 1024, n_ctx: 1024,
+    architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', activation_function: 'gelu_new', vocab_size: 300, n_positions: 4096, n_ctx: 4096,
     n_embd: 256, n_layer: 4, n_head: 4, n_inner: null, layer_norm_epsilon: 1e-5, bos_token_id: 299, eos_token_id: 299,
     initializer_range: 0.02, attn_pdrop: 0, embd_pdrop: 0, resid_pdrop: 0,
   };
@@ -111,7 +111,7 @@ export function writeSlowGpt2(tinyDir: string): string {
   for (const f of ['vocab.json', 'merges.txt', 'special_tokens_map.json']) copyFileSync(join(tinyDir, f), join(dir, f));
   writeFileSync(
     join(dir, 'tokenizer_config.json'),
-    JSON.stringify({ tokenizer_class: 'GPT2Tokenizer', bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>', model_max_length: 1024, chat_template: TINY_CHAT_TEMPLATE }),
+    JSON.stringify({ tokenizer_class: 'GPT2Tokenizer', bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>', model_max_length: 4096, chat_template: TINY_CHAT_TEMPLATE }),
   );
   return dir;
 }
