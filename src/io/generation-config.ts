@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BertchatError } from '../util/errors.js';
 import { FieldReader } from './configs/fields.js';
 import { readJsonFile } from './config.js';
+import { writeFileAtomic } from './atomic.js';
 
 export interface GenerationConfig {
   max_length: number;
@@ -78,4 +79,31 @@ export function readGenerationConfig(dir: string): GenerationConfig | null {
   const path = existsSync(dir) && statSync(dir).isDirectory() ? join(dir, 'generation_config.json') : dir;
   if (!existsSync(path)) return null;
   return parseGenerationConfig(readJsonFile(path), path);
+}
+
+/**
+ * The generation_config.json that HF writes beside a decoder it saves (`GenerationConfig.from_model_config`):
+ * the config's bos / eos / pad ids, so `generate()` stops at the model's end token without extra arguments.
+ * Null for encoder-only configs, which HF saves without one.
+ *
+ * @example generationConfigJsonFor({ model_type: 'gpt2', bos_token_id: 0, eos_token_id: 2, pad_token_id: 0 })
+ *          // { bos_token_id: 0, eos_token_id: 2, pad_token_id: 0 }
+ */
+export function generationConfigJsonFor(config: { model_type: string; bos_token_id?: number | null; eos_token_id?: number | number[] | null; pad_token_id?: number | null }): Record<string, unknown> | null {
+  if (!DECODER_TYPES.has(config.model_type)) return null;
+  const out: Record<string, unknown> = {};
+  for (const k of ['bos_token_id', 'eos_token_id', 'pad_token_id'] as const) {
+    if (config[k] !== null && config[k] !== undefined) out[k] = config[k];
+  }
+  return out;
+}
+
+const DECODER_TYPES = new Set(['gpt2', 'llama', 'qwen2', 'mistral']);
+
+/** Writes `dir/generation_config.json` atomically; returns its path. */
+export function writeGenerationConfig(dir: string, json: Record<string, unknown>): string {
+  parseGenerationConfig(json, 'generation_config.json'); // never write what we would refuse to read
+  const path = join(dir, 'generation_config.json');
+  writeFileAtomic(path, `${JSON.stringify(json, null, 2)}\n`);
+  return path;
 }

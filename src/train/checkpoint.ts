@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import { join } from 'node:path';
 import { writeFileAtomic, fsyncDir } from '../io/atomic.js';
 import { writeConfig, readJsonFile, type ModelConfig } from '../io/config.js';
+import { generationConfigJsonFor, writeGenerationConfig } from '../io/generation-config.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { writeSafetensors } from '../io/safetensors-write.js';
 import { saveModelWeights } from '../io/sharded.js';
@@ -46,11 +47,13 @@ export function weightsOf(module: Module, dtype: 'F32' | 'F16' = 'F32'): Map<str
   return out;
 }
 
-/** Writes an HF model folder: config.json, model.safetensors and the tokenizer files. */
+/** Writes an HF model folder: config.json, model.safetensors, generation_config.json (decoders) and the tokenizer files. */
 export function saveModelFolder(dir: string, module: Module, config: ModelConfig, tok: Tokenizer | null, dtype: 'F32' | 'F16' = 'F32'): void {
   mkdirSync(dir, { recursive: true });
   saveModelWeights(dir, weightsOf(module, dtype));
   writeConfig(dir, config);
+  const generation = generationConfigJsonFor(config);
+  if (generation) writeGenerationConfig(dir, generation);
   if (tok) saveTokenizer(tok, dir);
 }
 

@@ -13,6 +13,7 @@ import { saveTokenizer } from '../../../src/tokenizers/save.js';
 import { train, type TrainEvent } from '../../../src/train/trainer.js';
 import type { TrainingConfig } from '../../../src/train/config.js';
 import { readConfig } from '../../../src/io/config.js';
+import { readGenerationConfig } from '../../../src/io/generation-config.js';
 import { isBertchatError } from '../../../src/util/errors.js';
 
 setBackend('js');
@@ -149,6 +150,10 @@ test('causal LM: GPT-2 from scratch on text blocks and dialogues with assistant-
   writeFileSync(text, Array.from({ length: 30 }, () => 'the cat sat on the mat .').join('\n'));
   const res = await train({ objective: 'causal-lm', trainFiles: [text], validationSplit: 0.1, outputDir: join(root, 'clm'), config: gcfg, tokenizer: gtok, maxLength: 16, batchSize: 4, epochs: 3, learningRate: 1e-2, loggingSteps: 1 });
   assert.deepEqual(readConfig(res.outputDir).architectures, ['GPT2LMHeadModel']);
+  // a decoder is saved with generation_config.json carrying its end token, as HF's save_pretrained does
+  const eos = (readConfig(res.outputDir) as { eos_token_id: number }).eos_token_id;
+  assert.equal(readGenerationConfig(res.outputDir)?.eos_token_id, eos);
+  assert.equal(readGenerationConfig(join(root, 'run-a')), null, 'an encoder gets none');
   const l = losses(res.outputDir);
   assert.ok(mean(l.slice(-3)) < mean(l.slice(0, 3)), `loss should fall: ${l.join(' ')}`);
   const chat = join(root, 'chat.jsonl');
