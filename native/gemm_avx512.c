@@ -76,16 +76,19 @@ static void z_pack_b(const float *b, long ldb, int transB, long k0, long j0, int
       }
     } else {
       const float *src = b + (j0 + q) * ldb + k0;
-      int k = 0;
-      for (; k + 8 <= kc; k += 8) {
-        for (int h = 0; h < 4; h++) {
+      /* 8 rows of B at a time, each read start to end: 8 sequential streams, which the hardware prefetchers
+       * follow (interleaving all 32 rows per k step made 32 streams and left the pack latency-bound) */
+      int k8 = kc & ~7;
+      for (int h = 0; h < 4; h++) {
+        const float *s8 = src + (long)h * 8 * ldb;
+        for (int k = 0; k < k8; k += 8) {
           __m256 r[8];
-          for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + (h * 8 + i) * ldb + k);
+          for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(s8 + i * ldb + k);
           tr8x8(r);
           for (int kk = 0; kk < 8; kk++) _mm256_store_ps(d + (k + kk) * NR + h * 8, r[kk]);
         }
       }
-      for (; k < kc; k++)
+      for (int k = k8; k < kc; k++)
         for (int c = 0; c < NR; c++) d[k * NR + c] = src[c * ldb + k];
     }
   }
