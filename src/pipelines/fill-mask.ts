@@ -15,16 +15,34 @@ export interface FillMaskOptions extends CommonOptions {
   /** Candidates per mask (default 5). */
   topK?: number;
   top_k?: number;
+  /** Score only these tokens (HF `targets`): a word not in the vocabulary is replaced by its first sub-token. */
+  targets?: string | readonly string[];
 }
 
 /** Result of one input: candidates (one mask) or candidates per mask (several). */
 export type FillMaskResult = FillMaskCandidate[] | FillMaskCandidate[][];
 
-/** Indices of the k largest values, largest first (ties: lower index first, like torch.topk on CPU in practice). */
-function topk(p: number[], k: number): number[] {
-  const idx = p.map((_, i) => i);
+/** Of `ids` (default: all), the k with the largest p, largest first (ties: lower id first, like torch.topk on CPU in practice). */
+function topk(p: number[], k: number, ids: readonly number[] = p.map((_, i) => i)): number[] {
+  const idx = [...ids];
   idx.sort((a, b) => p[b]! - p[a]! || a - b);
-  return idx.slice(0, Math.min(k, p.length));
+  return idx.slice(0, Math.min(k, idx.length));
+}
+
+/**
+ * HF FillMaskPipeline.get_target_ids: a target that is a vocabulary token is used as is; otherwise its first
+ * sub-token (HF logs a warning); targets that tokenize to nothing are dropped; duplicates removed, order kept.
+ */
+function targetIds(tokenizer: PipelineParts['tokenizer'], targets: string | readonly string[]): number[] {
+  const list = typeof targets === 'string' ? [targets] : targets;
+  const ids: number[] = [];
+  for (const t of list) {
+    if (typeof t !== 'string') throw new BertchatError('INVALID_ARGUMENT', `fill-mask: targets must be strings, got ${JSON.stringify(t)}`);
+    const id = tokenizer.tokenToId(t) ?? tokenizer.convertTokensToIds(tokenizer.tokenize(t))[0];
+    if (id !== undefined && !ids.includes(id)) ids.push(id);
+  }
+  if (ids.length === 0) throw new BertchatError('INVALID_ARGUMENT', 'fill-mask: at least one target must be provided when targets are passed');
+  return ids;
 }
 
 /**
@@ -39,6 +57,7 @@ export async function fillMask(parts: PipelineParts, inputs: TextInput | readonl
   const { model, tokenizer } = parts;
   const k = opts.topK ?? opts.top_k ?? 5;
   if (!Number.isInteger(k) || k < 1) throw new BertchatError('INVALID_ARGUMENT', `fill-mask: top_k must be a positive integer, got ${k}`);
+  const only = opts.targets === undefined ? undefined : targetIds(tokenizer, opts.targets);
   const maskId = tokenizer.maskTokenId;
   if (maskId === null) throw new BertchatError('TOKENIZER', 'fill-mask: the tokenizer has no mask_token');
   const enc = encodeTexts(tokenizer, list, maxPositions(model.config as { max_position_embeddings?: number }), { truncation: opts.truncation, maxLength: opts.maxLength ?? opts.max_length });
@@ -56,7 +75,7 @@ export async function fillMask(parts: PipelineParts, inputs: TextInput | readonl
     const singleMask = positions.length === 1;
     const perMask = positions.map((t) => {
       const probs = softmaxRow(r.logits!.subarray(t * V, (t + 1) * V));
-      return topk(probs, k).map((p) => {
+      return topk(probs, k, only).map((p) => {
         const ids = r.enc.ids.slice();
         ids[t] = p;
         const kept = ids.filter((id) => id !== padId);

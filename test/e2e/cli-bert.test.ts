@@ -78,6 +78,9 @@ test('fill-mask: the golden top-5 at each [MASK]', (t) => {
   assert.equal(one.length, 5);
   const top2 = cli(['fill-mask', '--model', dir, '--top-k', '2', 'the movie was [MASK] .']);
   assert.equal((top2.lines[0] as unknown[]).length, 2);
+  const wanted = [one[3]!.token_str, one[1]!.token_str];
+  const targeted = cli(['fill-mask', '--model', dir, '--targets', wanted.join(','), 'the movie was [MASK] .']);
+  assert.deepEqual((targeted.lines[0] as Array<{ token_str: string }>).map((x) => x.token_str), [one[1]!.token_str, one[3]!.token_str]);
   const none = cli(['fill-mask', '--model', dir, 'no mask here']);
   assert.equal(none.code, 1);
   assert.match(none.err, /no mask token/);

@@ -17,6 +17,7 @@ Options:
   -m, --model M          model folder or hub id (required)
   -f, --file F           read texts from F, one per line
       --top-k N          candidates per mask (default 5)
+      --targets A,B,...  rank only these tokens (a word outside the vocabulary: its first sub-token)
       --batch-size N     inputs per forward pass (default 8)
       --truncation       cut inputs longer than the model's limit instead of failing
   -h, --help             show this help
@@ -25,14 +26,15 @@ Example:
   bertchat fill-mask --model bert-base-uncased "Paris is the [MASK] of France."
 `,
   async run(argv: string[], io: CliIO): Promise<number> {
-    const f = parseFlags(argv, { ...INPUT_FLAGS, ...BATCH_FLAGS, 'top-k': { type: 'string' } });
+    const f = parseFlags(argv, { ...INPUT_FLAGS, ...BATCH_FLAGS, 'top-k': { type: 'string' }, targets: { type: 'string' } });
     const model = modelFlag(f);
     const topK = numberFlag(f.values['top-k'] as string | undefined, 'top-k', { int: true, min: 1 }) ?? 5;
     const texts = await readInputs(f, io);
     cliLogging(io);
     if (texts.length === 0) return EXIT_OK;
     const unmasker = await pipeline('fill-mask', model);
-    const res = await unmasker(texts, { ...batchOptions(f), topK });
+    const targets = (f.values.targets as string | undefined)?.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+    const res = await unmasker(texts, { ...batchOptions(f), topK, ...(targets ? { targets } : {}) });
     writeJsonLines(io, texts.length === 1 ? [res] : (res as unknown[])); // HF returns a one-element list bare
     return EXIT_OK;
   },

@@ -109,6 +109,11 @@ test('fill-mask: top-5 equals the golden mlm_topk; multiple masks give a list pe
   const one = (await unmasker('the movie was [MASK] .', { top_k: 3 })) as FillMaskCandidate[];
   assert.equal(one.length, 3);
   assert.equal(one[0]!.sequence, `the movie was ${one[0]!.token_str}.`);
+  // targets (HF): only those tokens are ranked, with their full-vocabulary probabilities
+  const targeted = (await unmasker('the movie was [MASK] .', { targets: [one[2]!.token_str, one[0]!.token_str, one[2]!.token_str] })) as FillMaskCandidate[];
+  assert.deepEqual(targeted.map((x) => x.token), [one[0]!.token, one[2]!.token]);
+  assert.deepEqual(targeted.map((x) => x.score), [one[0]!.score, one[2]!.score]);
+  await assert.rejects(unmasker('the movie was [MASK] .', { targets: [] }), (e) => isBertchatError(e, 'INVALID_ARGUMENT') && /at least one target/.test(e.message));
   // a list of inputs: one result per input
   const two = (await unmasker(['the movie was [MASK] .', 'it was [MASK]'])) as FillMaskCandidate[][];
   assert.equal(two.length, 2);
