@@ -65,3 +65,38 @@ test('tokenizer.json tokenizers stream the same text as decode()', () => {
     for (const skip of [false, true]) assert.equal(stream(tok, ids, skip).join(''), tok.decode(ids, { skipSpecialTokens: skip }));
   }
 });
+
+test('long outputs: the window commits as it goes, the text still equals decode(), and decode work is linear', () => {
+  const bert = smallBert();
+  const gpt = smallGpt2();
+  const tokenizers: Array<[string, Tokenizer]> = [
+    ['wordpiece', bert],
+    ['bpe', gpt],
+    ['wordpiece json', new JsonTokenizer(wordPieceTokenizerJson(bert), bert.settings)],
+    ['bpe json', new JsonTokenizer(byteLevelBpeTokenizerJson(gpt), gpt.settings)],
+  ];
+  const parts = ["Hello, world! don't stop playing cats.", 'hi 😀 你好 👨‍👩‍👧‍👦', "it 's a test , isn't it ?", 'é\u0301 ok 🇺🇳 done.'];
+  const text = Array.from({ length: 120 }, (_, i) => parts[i % parts.length]).join(' ');
+  for (const [name, tok] of tokenizers) {
+    const ids = tok.encode(text, { addSpecialTokens: false }).inputIds;
+    assert.ok(ids.length > 1000, `${name}: ${ids.length} ids`);
+    for (const skip of [false, true]) {
+      let decodedIds = 0;
+      const decode = tok.decode.bind(tok);
+      tok.decode = (x: number[], o?: Parameters<Tokenizer['decode']>[1]) => ((decodedIds += x.length), decode(x, o));
+      try {
+        const sd = createStreamDecoder(tok, { skipSpecialTokens: skip });
+        const pieces = ids.map((id) => sd.push(id));
+        const work = decodedIds;
+        const tail = sd.flush();
+        assert.equal(pieces.join('') + tail, decode(ids, { skipSpecialTokens: skip }), `${name} skip=${skip}`);
+        assert.ok(tail.length < 20, `${name}: text kept flowing (flush returned ${tail.length} chars)`);
+        for (const p of pieces) assert.ok(!p.includes('\uFFFD'), `${name}: no replacement character`);
+        // re-decoding everything on each push would be ~3·n²/2 ids; the window keeps it to a constant per push
+        assert.ok(work <= 400 * ids.length, `${name}: ${work} ids decoded for ${ids.length} pushes`);
+      } finally {
+        delete (tok as { decode?: unknown }).decode;
+      }
+    }
+  }
+});
