@@ -19,7 +19,8 @@ export interface TokenEncoder {
 
 /**
  * A stream decoder over any `decode`: re-decodes all ids on each push and emits the new stable prefix, holding
- * back a trailing U+FFFD (an incomplete UTF-8 sequence) or a lone high surrogate. O(n) per push.
+ * back a trailing U+FFFD (an incomplete UTF-8 sequence) or a lone high surrogate. O(n) per push: the generic
+ * fallback; tokenizers have the bounded-window createStreamDecoder (src/tokenizers), which callers pass as streamDecoder.
  * @example const sd = decodeStream(tok); let s = ''; for (const id of ids) s += sd.push(id); s += sd.flush();
  */
 export function decodeStream(decoder: TokenDecoder): StreamDecoderLike {

@@ -8,6 +8,7 @@ import type { CausalLM } from '../nn/causal-lm.js';
 import { generateIds, type GenerateOptions } from '../generation/index.js';
 import { applyChatTemplate } from '../tokenizers/chat-template.js';
 import { loadTokenizer } from '../tokenizers/load.js';
+import { createStreamDecoder } from '../tokenizers/stream-decoder.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import type { ChatMessage } from '../tokenizers/types.js';
 import { BertchatError } from '../util/errors.js';
@@ -135,7 +136,7 @@ export async function textGenerationPipeline(modelDirOrId: string, opts: FromPre
     const prompts = inputs.map(encode);
     const g = toGenerateOptions(o, Math.max(...prompts.map((p) => p.length)));
     const n = g.n ?? 1;
-    const results = await generateIds(model, prompts, { ...g, stopTokenIds, decoder: { decode: (ids) => tokenizer.decode(ids, { skipSpecialTokens: true }) } });
+    const results = await generateIds(model, prompts, { ...g, stopTokenIds, decoder: { decode: (ids) => tokenizer.decode(ids, { skipSpecialTokens: true }) }, streamDecoder: () => createStreamDecoder(tokenizer, { skipSpecialTokens: true }) });
     const full = o.return_full_text ?? true;
     const out = inputs.map((x, p) =>
       results.slice(p * n, (p + 1) * n).map((r): GeneratedText => {
