@@ -43,6 +43,8 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
 
 export class WorkerPool implements Engine {
   private slots: Slot[] = [];
+  /** Every live worker, ready or still loading (close() must end the ones still loading too, or they keep the process alive). */
+  private workers = new Set<Worker>();
   private queue: Job[] = [];
   private nextId = 1;
   private info: ModelInfo[] = [];
@@ -69,6 +71,7 @@ export class WorkerPool implements Engine {
   private spawn(): Promise<void> {
     return new Promise((resolve, reject) => {
       const worker = new Worker(WORKER_URL);
+      this.workers.add(worker);
       const slot: Slot = { worker, job: null };
       let ready = false;
       worker.on('message', (m: FromWorker) => {
@@ -78,7 +81,10 @@ export class WorkerPool implements Engine {
           this.slots.push(slot);
           resolve();
           this.pump();
-        } else if (m.type === 'init-error') reject(fromWire(m.error));
+        } else if (m.type === 'init-error') {
+          void worker.terminate(); // it loaded nothing and will never serve: end it so the process can exit
+          reject(fromWire(m.error));
+        }
         else if (m.type === 'log') log[m.level](m.message);
         else this.onJobMessage(slot, m);
       });
@@ -87,6 +93,7 @@ export class WorkerPool implements Engine {
         log.error(`model worker crashed: ${err.message}`);
       });
       worker.on('exit', () => {
+        this.workers.delete(worker);
         this.slots = this.slots.filter((s) => s !== slot);
         if (slot.job && !slot.job.finished) this.finish(slot.job, new HttpError(500, 'The model worker stopped unexpectedly.', 'server_error'));
         if (ready && !this.closed) this.spawn().catch((e) => log.error(`could not restart a model worker: ${(e as Error).message}`));
@@ -205,7 +212,7 @@ export class WorkerPool implements Engine {
     // Terminating a worker inside a native kernel can crash the process: let running jobs see the abort first.
     const end = Date.now() + 5000;
     while (this.slots.some((s) => s.job) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all([...this.workers].map((w) => w.terminate()));
     this.slots = [];
   }
 }

@@ -66,3 +66,14 @@ test('bertchat serve with no arguments serves the bundled models that exist', as
   }
   assert.equal(await s.exited, 0);
 });
+
+test('bertchat serve exits 1 naming the folder when a model cannot be loaded (the loading worker is ended)', async () => {
+  const missing = join(mkdtempSync(join(tmpdir(), 'bertchat-serve-')), 'no-such-model');
+  const s = serve(['--model', `x=${missing}`, '--port', '0']);
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), 20_000);
+  const code = await s.exited;
+  clearTimeout(timer);
+  assert.equal(code, 1, `exit code ${code} (null = still running after 20 s): ${s.stderr()}`);
+  assert.match(s.stderr(), /model folder not found/);
+  assert.ok(s.stderr().includes(missing), s.stderr());
+});
