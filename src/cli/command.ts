@@ -39,7 +39,28 @@ export function parseFlags(argv: string[], options: NonNullable<ParseArgsConfig[
   try {
     return parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, strict: true, allowPositionals }) as ParsedFlags;
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(usageMessage(e as Error & { code?: string }));
+  }
+}
+
+/** node's parseArgs messages, rewritten to say what is wrong and how to fix it (names kept verbatim). */
+function usageMessage(e: Error & { code?: string }): string {
+  const quoted = /'([^']+)'/.exec(e.message)?.[1];
+  // "'--max-tokens'", "'-m, --model <value>'": the long name when there is one
+  const names = quoted?.split(/[ ,]+/).filter((w) => w.startsWith('-')) ?? [];
+  const flag = names.find((w) => w.startsWith('--')) ?? names[0];
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${flag ?? e.message}`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${JSON.stringify(quoted ?? e.message)}: this command takes no positional arguments`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (flag && /ambiguous/.test(e.message)) return `${flag}: a value that starts with '-' must be written as ${flag}=VALUE (e.g. ${flag}=-1)`;
+      if (flag && /argument missing/.test(e.message)) return `${flag} needs a value`;
+      if (flag && /does not take an argument/.test(e.message)) return `${flag} is a switch and takes no value`;
+      return e.message;
+    default:
+      return e.message;
   }
 }
 
@@ -48,7 +69,8 @@ export function numberFlag(value: string | undefined, flag: string, opts: { int?
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
-    const range = opts.min !== undefined || opts.max !== undefined ? ` in [${opts.min ?? '-inf'}, ${opts.max ?? 'inf'}]` : '';
+    const { min, max } = opts;
+    const range = min !== undefined && max !== undefined ? ` in [${min}, ${max}]` : min !== undefined ? ` ≥ ${min}` : max !== undefined ? ` ≤ ${max}` : '';
     throw new UsageError(`--${flag} must be ${opts.int ? 'an integer' : 'a number'}${range}, got "${value}"`);
   }
   return n;

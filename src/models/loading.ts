@@ -136,6 +136,19 @@ export function loadCheckpoint(
   if (fresh.length) {
     log.warn(`${where}: some weights of ${arch} were not in the checkpoint and are newly initialized: ${fresh.join(', ')}. Train the model before using its predictions.`);
   }
+  const missing = [...expected].filter((k) => !sd.has(k));
+  const absentHeads = [...new Set(missing.map((k) => k.split('.')[0]!))].filter((top) => ![...sd.keys()].some((k) => k.startsWith(`${top}.`)));
+  if (missing.length > 0 && absentHeads.length > 0 && missing.every((k) => absentHeads.includes(k.split('.')[0]!))) {
+    // a whole head module is absent (e.g. fill-mask on a classifier): say so, rather than list its tensors
+    const saved = (model.config as { architectures?: string[] | null }).architectures;
+    throw new BertchatError(
+      'CHECKPOINT',
+      `${where}: the checkpoint has no ${arch} head (no ${absentHeads.map((h) => `"${h}.*"`).join(', ')} weights)` +
+        (saved?.length ? `; it was saved as ${saved.join(', ')}` : '') +
+        `. Use a checkpoint trained for this task (bertchat train can train one from it).`,
+      { missing, unexpected: [], misShaped: [] },
+    );
+  }
   try {
     model.loadStateDict(sd, { strict: true });
   } catch (e) {

@@ -43,7 +43,7 @@ function chatSpec(model: string | undefined, template: string | undefined): Mode
 
 export const chatCommand: Command = {
   name: 'chat',
-  summary: 'interactive terminal chat, stored in SQLite, with restaurant state tracking',
+  summary: 'Chat in the terminal (streamed, stored in SQLite, with restaurant state tracking)',
   help,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {

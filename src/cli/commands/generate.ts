@@ -97,7 +97,7 @@ async function run(m: LoadedCausalLM, name: string, ids: number[], f: Flags, io:
 
 export const generateCommand: Command = {
   name: 'generate',
-  summary: 'stream a text continuation from a causal LM',
+  summary: 'Stream a text continuation from a causal LM',
   help,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {

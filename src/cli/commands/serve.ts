@@ -12,7 +12,7 @@ Serves an OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completio
 Options:
   --model NAME=PATH         a model folder or hub id, served as NAME (repeatable)
   --chat-template NAME=FILE a Jinja chat template for a model whose tokenizer has none (repeatable)
-  --host HOST               address to listen on (default ${DEFAULT_HOST}; loopback only)
+  --host HOST               address to listen on (default ${DEFAULT_HOST}, loopback only; 0.0.0.0 exposes it to the network)
   --port PORT               port (default ${DEFAULT_PORT}; 0 = any free port)
   --api-key KEY             require "Authorization: Bearer KEY" on /v1 (default: $BERTCHAT_API_KEY)
   --workers N               model worker threads, each loading every model (default 1)
@@ -27,7 +27,7 @@ Example:
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'OpenAI-compatible HTTP server and web chat page',
+  summary: 'Serve models over an OpenAI-compatible HTTP API, with a web chat page',
   help,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {

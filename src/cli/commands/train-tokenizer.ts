@@ -42,7 +42,7 @@ const OPTIONS = {
 
 export const trainTokenizerCommand: Command = {
   name: 'train-tokenizer',
-  summary: 'train a WordPiece or byte-level BPE tokenizer from text files',
+  summary: 'Train a WordPiece or byte-level BPE tokenizer from text files',
   help: HELP,
   async run(argv: string[], io: CliIO): Promise<number> {
     const { values: v, positionals } = parseFlags(argv, OPTIONS, true);

@@ -182,7 +182,7 @@ export function trainConfigFromFlags(argv: string[]): Partial<TrainingConfig> & 
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train or fine-tune a model (classification, masked LM, causal LM)',
+  summary: 'Train or fine-tune a model (classification, masked LM, causal LM)',
   help: HELP,
   async run(argv: string[], io: CliIO): Promise<number> {
     const cfg = trainConfigFromFlags(argv);
