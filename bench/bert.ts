@@ -37,11 +37,24 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+interface BertForwardOptions {
+  iters?: number;
+  attention?: 'fused' | 'reference';
+  batches?: number[];
+  /** 'packed' (default, what pipelines and the server use): Module.packForInference(); 'plain': B packed per call. */
+  weights?: 'packed' | 'plain';
+}
+
+/** The same forward without pre-packed weights, for comparison. */
+export async function benchBertForwardPlain(): Promise<object[]> {
+  return benchBertForward({ weights: 'plain' });
+}
+
 /**
  * BERT-base forward at seq 128, batch 1 and 8: median ms/call and sequences/s. `attention: 'reference'`
  * times the unfused attention path (matmul → scale → masked softmax → matmul) instead of the fused op.
  */
-export async function benchBertForward(opts: { iters?: number; attention?: 'fused' | 'reference'; batches?: number[] } = {}): Promise<object[]> {
+export async function benchBertForward(opts: BertForwardOptions = {}): Promise<object[]> {
   const fusedBefore = BertSelfAttention.fused;
   BertSelfAttention.fused = opts.attention !== 'reference';
   try {
@@ -51,8 +64,10 @@ export async function benchBertForward(opts: { iters?: number; attention?: 'fuse
   }
 }
 
-async function forwardRuns(opts: { iters?: number; attention?: 'fused' | 'reference'; batches?: number[] }): Promise<object[]> {
+async function forwardRuns(opts: BertForwardOptions): Promise<object[]> {
+  const weights = opts.weights ?? 'packed';
   const model = new BertForSequenceClassification(bertConfig('base')).eval();
+  if (weights === 'packed') model.packForInference();
   const rng = new Rng(1);
   const out: object[] = [];
   for (const B of opts.batches ?? [1, 8]) {
@@ -67,7 +82,7 @@ async function forwardRuns(opts: { iters?: number; attention?: 'fused' | 'refere
       times.push(performance.now() - t0);
     }
     const ms = median(times);
-    out.push({ bench: 'bert_base_forward', attention: opts.attention ?? 'fused', backend: getBackend().name, threads: getBackend().threads, batch: B, seq: 128, ms: +ms.toFixed(1), seq_per_s: +((B * 1000) / ms).toFixed(2) });
+    out.push({ bench: 'bert_base_forward', attention: opts.attention ?? 'fused', weights, backend: getBackend().name, threads: getBackend().threads, batch: B, seq: 128, ms: +ms.toFixed(1), seq_per_s: +((B * 1000) / ms).toFixed(2) });
   }
   return out;
 }

@@ -8,6 +8,7 @@ type Bench = { name: string; module: string; fn: string; backends: 'all' | 'curr
 const BENCHES: Bench[] = [
   { name: 'matmul', module: './matmul.js', fn: 'benchMatmul', backends: 'current' }, // covers both back ends itself
   { name: 'bert', module: './bert.js', fn: 'benchBertForward', backends: 'all' },
+  { name: 'bert-plain', module: './bert.js', fn: 'benchBertForwardPlain', backends: 'current' },
   { name: 'train', module: './train.js', fn: 'benchTrain', backends: 'current' },
   { name: 'decode', module: './decode.js', fn: 'benchDecode', backends: 'current' },
   { name: 'io', module: './io.js', fn: 'benchIo', backends: 'current' },

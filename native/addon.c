@@ -177,7 +177,45 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   g.a = a + (g.K > 0 ? aOff : 0);
   g.b = b + (g.K > 0 ? bOff : 0);
   g.c = c + cOff;
+  g.packed_b = NULL;
+  if (A.argc > 20) { /* optional: B pre-packed by packB for these K, N with the kernels in use (else ignored) */
+    long lp;
+    const float *pk = arr(&A, 20, "packedB", 1, 1, &lp);
+    if (A.failed) return NULL;
+    if (pk && (g.batch == 1 || g.strideB == 0)) g.packed_b = gemm_packed_b_data(pk, lp, g.K, g.N);
+  }
   sgemm(&g, pool_threads());
+  return undef(env);
+}
+
+/* packedBSize(K, N): floats packB needs for op(B) of K x N with the kernels in use. */
+static napi_value js_packed_b_size(napi_env env, napi_callback_info info) {
+  args_t A;
+  if (!get_args(env, info, &A, 2)) return NULL;
+  long K = integer(&A, 0, "K"), N = integer(&A, 1, "N");
+  if (A.failed) return NULL;
+  napi_value v;
+  napi_create_double(env, (double)gemm_packed_b_floats(K, N), &v);
+  return v;
+}
+
+/* packB(transB, K, N, b, bOff, ldb, dst): packs op(B) whole into dst (length >= packedBSize(K, N)). */
+static napi_value js_pack_b(napi_env env, napi_callback_info info) {
+  args_t A;
+  if (!get_args(env, info, &A, 7)) return NULL;
+  int transB = num(&A, 0, "transB") != 0;
+  long K = integer(&A, 1, "K"), N = integer(&A, 2, "N");
+  long lb, ld;
+  const float *b = arr(&A, 3, "b", 1, 0, &lb);
+  long bOff = integer(&A, 4, "bOff"), ldb = integer(&A, 5, "ldb");
+  float *dst = arr(&A, 6, "dst", 1, 0, &ld);
+  if (A.failed) return NULL;
+  if (K == 0 || N == 0) return fail(&A, "packB: K and N must be positive"), NULL;
+  long br = transB ? N : K, bc = transB ? K : N;
+  if (br > 1 && ldb < bc) return fail(&A, "ldb is smaller than the row length"), NULL;
+  if (!need(&A, lb, extent(bOff, br, bc, ldb, 0, 1), "b")) return NULL;
+  if (!need(&A, ld, (double)gemm_packed_b_floats(K, N), "dst")) return NULL;
+  gemm_pack_b_whole(b + bOff, ldb, transB, K, N, dst);
   return undef(env);
 }
 
@@ -708,6 +746,8 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
 #define FN(name, f) {name, NULL, f, NULL, NULL, NULL, napi_enumerable, NULL}
     FN("gemm", js_gemm),
+    FN("packedBSize", js_packed_b_size),
+    FN("packB", js_pack_b),
     FN("unary", js_unary),
     FN("unaryBackward", js_unary_bwd),
     FN("binary", js_binary),

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 /* ---------- per-thread scratch ---------- */
 static _Thread_local float *t_buf[SCRATCH_SLOTS];
@@ -211,12 +212,14 @@ static void gemm_tile(const gemm_impl *im, const gemm_args *p, long bi, long m0,
   float *tmp = thread_scratch(2, (size_t)MR * NR);
   if (!bp || !ap || !tmp) return; /* out of memory: leave C (cannot report from here) */
   const long ldc = p->ldc;
+  const long npad = (p->N + NR - 1) / NR * NR; /* row length of a pre-packed B block */
   for (long jc = 0; jc < N; jc += NC) {
     int nc = (int)(N - jc < NC ? N - jc : NC);
     for (long pc = 0; pc < K; pc += KC) {
       int kc = (int)(K - pc < KC ? K - pc : KC);
       float beta = pc == 0 ? p->beta : 1.f;
-      im->pack_b(B, p->ldb, p->transB, pc, n0 + jc, kc, nc, bp);
+      if (p->packed_b) bp = (float *)p->packed_b + pc * npad + (n0 + jc) * kc; /* the same panels, packed once */
+      else im->pack_b(B, p->ldb, p->transB, pc, n0 + jc, kc, nc, bp);
       for (long ic = 0; ic < M; ic += MC) {
         int mc = (int)(M - ic < MC ? M - ic : MC);
         im->pack_a(A, p->lda, p->transA, m0 + ic, pc, mc, kc, ap);
@@ -446,4 +449,45 @@ void sgemm(const gemm_args *p, int nthreads) {
     return;
   }
   pool_run(gemm_worker, &job, T);
+}
+
+/* ---- pre-packed B ----
+ * Layout: KC blocks of K (balanced exactly as gemm_tile splits K), block at pc holding kc rows as the panels
+ * pack_b writes for columns [0, N): panel of column j at block + j*kc. Header: floats 0..3 = nr, kc (the
+ * configured block), K, N. */
+#define PACK_HEADER 4
+#define PACK_ALIGN_FLOATS 16
+
+long gemm_packed_b_floats(long K, long N) {
+  const gemm_impl *im = gemm_current();
+  long npad = (N + im->nr - 1) / im->nr * im->nr;
+  return PACK_HEADER + PACK_ALIGN_FLOATS + K * npad;
+}
+
+static float *packed_start(const float *buf) {
+  uintptr_t a = (uintptr_t)(buf + PACK_HEADER);
+  return (float *)((a + 63) & ~(uintptr_t)63);
+}
+
+void gemm_pack_b_whole(const float *b, long ldb, int transB, long K, long N, float *buf) {
+  const gemm_impl *im = gemm_current();
+  long nkb = (K + im->kc - 1) / im->kc;
+  long KC = (K + nkb - 1) / nkb;
+  long npad = (N + im->nr - 1) / im->nr * im->nr;
+  float *dst = packed_start(buf);
+  for (long pc = 0; pc < K; pc += KC) {
+    int kc = (int)(K - pc < KC ? K - pc : KC);
+    im->pack_b(b, ldb, transB, pc, 0, kc, (int)N, dst + pc * npad);
+  }
+  buf[0] = (float)im->nr;
+  buf[1] = (float)im->kc;
+  buf[2] = (float)K;
+  buf[3] = (float)N;
+}
+
+const float *gemm_packed_b_data(const float *buf, long buf_len, long K, long N) {
+  const gemm_impl *im = gemm_current();
+  if (!buf || buf_len < gemm_packed_b_floats(K, N)) return NULL;
+  if (buf[0] != (float)im->nr || buf[1] != (float)im->kc || buf[2] != (float)K || buf[3] != (float)N) return NULL;
+  return packed_start(buf);
 }

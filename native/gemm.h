@@ -15,6 +15,9 @@ typedef struct {
   const float *b; long ldb, strideB;
   float *c; long ldc, strideC;
   long batch;
+  /* op(B) packed whole by gemm_pack_b_whole (NULL: packed per call). Used by the GEMM path of batch-1 (or
+   * shared-B) products; GEMV ignores it and reads b. */
+  const float *packed_b;
 } gemm_args;
 
 /* One implementation of the inner pieces; the driver is shared. */
@@ -49,6 +52,15 @@ const gemm_impl *gemm_current(void);
 int gemm_select(const char *name);
 
 void sgemm(const gemm_args *p, int nthreads);
+
+/* Pre-packed weights: op(B) (K x N) packed once in the layout the GEMM driver packs per call, so products with a
+ * constant B (a model's weights at inference) skip that work. The buffer is caller-owned float storage of at
+ * least gemm_packed_b_floats(K, N); a small header records the kernel set and sizes, and the data starts at the
+ * first 64-byte boundary after it. */
+long gemm_packed_b_floats(long K, long N);
+void gemm_pack_b_whole(const float *b, long ldb, int transB, long K, long N, float *buf);
+/* The packed data inside buf when it was packed for (K, N) by the kernel set in use, else NULL. */
+const float *gemm_packed_b_data(const float *buf, long buf_len, long K, long N);
 
 /* Aligned scratch owned by the calling thread (slot 0..SCRATCH_SLOTS-1), grown on demand; NULL on allocation failure. */
 #define SCRATCH_SLOTS 6

@@ -117,7 +117,7 @@ export async function pipeline(task: PipelineTask | 'text-generation', model: st
   let parts: PipelineParts;
   if (typeof model === 'string') {
     const dir = await resolveModelDir(model, opts);
-    parts = { model: loadForTaskFromDir(dir, spec.model, opts) as PipelineModel, tokenizer: opts.tokenizer ?? loadTokenizer(dir) };
+    parts = { model: (loadForTaskFromDir(dir, spec.model, opts) as PipelineModel).packForInference(), tokenizer: opts.tokenizer ?? loadTokenizer(dir) };
   } else if (model && typeof model === 'object' && model.model && model.tokenizer) {
     parts = model;
   } else {

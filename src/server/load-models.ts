@@ -96,7 +96,7 @@ export async function loadServedModel(spec: ModelSpec): Promise<LoadedModel> {
   }
   if (hasTask(config.model_type, 'base')) {
     const task = encoderTask(dir, config);
-    const encoder = loadForTaskFromDir(dir, task) as unknown as ServedEncoder;
+    const encoder = (loadForTaskFromDir(dir, task) as EncoderWithHead).packForInference() as ServedEncoder; // weights stay constant while served
     const hasClassifier = task === 'sequence-classification';
     const labels = hasClassifier ? Object.keys(config.id2label).sort((a, b) => Number(a) - Number(b)).map((k) => config.id2label[Number(k)]!) : [];
     const positions = (config as { max_position_embeddings?: number }).max_position_embeddings ?? Infinity;

@@ -14,6 +14,7 @@ export { layerNorm, rmsNorm } from './ops/norm.js';
 export { embedding, indexSelect, concat } from './ops/indexing.js';
 export { crossEntropy, mseLoss, bceWithLogits } from './ops/loss.js';
 export { dropout } from './ops/dropout.js';
+export { markPackable, dropPackedWeight, hasPackedWeight } from './weight-packing.js';
 export { applyRope, ropeTables, defaultInvFreq } from './ops/rope.js';
 export { getBackend, setBackend, withBackend, availableBackends, nativeBackend, jsBackend } from './backend/index.js';
 export type { Backend, BackendName, GemmArgs } from './backend/index.js';

@@ -33,6 +33,8 @@ export interface GemmArgs {
   ldc: number;
   strideC: number;
   batch: number;
+  /** op(B) pre-packed by the same back end's packWeight (for these K, N); the back end may ignore it. */
+  packedB?: Float32Array | null;
 }
 
 /**
@@ -112,6 +114,11 @@ export interface Backend {
   readonly threads: number;
 
   gemm(args: GemmArgs): void;
+  /**
+   * Optional: packs op(B) (K x N, read from b like GemmArgs' b) once, in the layout gemm would pack it into on
+   * every call, for products with a constant B (weights at inference). Null when the back end has no use for it.
+   */
+  packWeight?(transB: boolean, K: number, N: number, b: Float32Array, bOff: number, ldb: number): Float32Array | null;
 
   /**
    * out[i] = op(a[aIdx(i)], b[bIdx(i)]) over an output of `shape` (contiguous, offset outOff).

@@ -7,6 +7,10 @@ import { getBackend } from '../backend/index.js';
 import { shapeStr } from '../shape.js';
 import { BertchatError } from '../../util/errors.js';
 import { contiguous } from './views.js';
+import { packedWeight } from '../weight-packing.js';
+
+/** Rows from which a pre-packed weight pays off (below, GEMV or a few rows read W once anyway). */
+const PACKED_MIN_ROWS = 16;
 
 /** How W is stored: 'out-in' = [out, in] (Linear), 'in-out' = [in, out] (Conv1D / addmm). */
 export type WeightLayout = 'out-in' | 'in-out';
@@ -34,6 +38,7 @@ export function affine(x: Tensor, w: Tensor, bias: Tensor | null, layout: Weight
     a: xc.f32(op), aOff: xc.offset, lda: inF, strideA: 0,
     b: wc.f32(op), bOff: wc.offset, ldb: ldw, strideB: 0,
     c: out, cOff: 0, ldc: outF, strideC: 0, batch: 1,
+    packedB: rows >= PACKED_MIN_ROWS ? packedWeight(wc, outIn, inF, outF, ldw) : null,
   });
   const y = new Tensor(out, [...x.shape.slice(0, -1), outF]);
   const inputs = bias ? [xc, wc, bias] : [xc, wc];

@@ -160,3 +160,48 @@ test('gemm native: every kernel set (portable, AVX2, AVX-512) and one thread giv
     nb.setThreads(threads);
   }
 });
+
+test('gemm native: a pre-packed B gives bit-identical results on every kernel set; a pack for another kernel set is ignored', (t) => {
+  const nb = availableBackends().find((b) => b.name === 'native') as (Backend & {
+    selectKernels(n: string): boolean;
+    info(): { avx2: boolean; avx512: boolean; kernels: string };
+  }) | undefined;
+  if (!nb || !nb.packWeight) {
+    t.skip('native addon not built: build/Release/bertchat_native.node');
+    return;
+  }
+  const info = nb.info();
+  const sets = ['portable', ...(info.avx2 ? ['avx2'] : []), ...(info.avx512 ? ['avx512'] : [])];
+  const rng = new Rng(5);
+  const run = (transB: boolean, M: number, N: number, K: number, ldb: number, b: Float32Array, bOff: number, beta: number, packedB: Float32Array | null) => {
+    const a = fill(new Rng(M * 7 + K), M * K);
+    const c = fill(new Rng(N), M * N);
+    nb.gemm({ transA: false, transB, M, N, K, alpha: 0.75, beta, a, aOff: 0, lda: K, strideA: 0, b, bOff, ldb, strideB: 0, c, cOff: 0, ldc: N, strideC: 0, batch: 1, packedB });
+    return c;
+  };
+  try {
+    for (const kernels of sets) {
+      nb.selectKernels(kernels);
+      for (const [M, N, K] of [[16, 45, 37], [128, 300, 261], [33, 1, 70], [1, 50, 20], [200, 64, 1024]] as const) {
+        for (const transB of [true, false]) {
+          const ldb = (transB ? K : N) + 3;
+          const b = fill(rng, (transB ? N : K) * ldb + 5);
+          const packed: Float32Array | null = nb.packWeight!(transB, K, N, b, 2, ldb);
+          assert.ok(packed instanceof Float32Array, `${kernels}: packWeight returned ${String(packed)}`);
+          for (const beta of [0, 1]) {
+            assert.deepEqual(run(transB, M, N, K, ldb, b, 2, beta, packed), run(transB, M, N, K, ldb, b, 2, beta, null), `${kernels} ${M}x${N}x${K} transB=${transB} beta=${beta}`);
+          }
+        }
+      }
+    }
+    // packed under one kernel set, used under another: the header does not match and B is packed per call
+    const [M, N, K] = [64, 96, 80];
+    const b = fill(rng, N * K);
+    nb.selectKernels('portable');
+    const packed: Float32Array | null = nb.packWeight!(true, K, N, b, 0, K);
+    nb.selectKernels(info.kernels);
+    if (info.kernels !== 'portable') assert.deepEqual(run(true, M, N, K, K, b, 0, 0, packed), run(true, M, N, K, K, b, 0, 0, null));
+  } finally {
+    nb.selectKernels(info.kernels);
+  }
+});

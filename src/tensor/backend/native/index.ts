@@ -11,6 +11,8 @@ import * as js from '../js/kernels.js';
 /** The raw addon surface (see native/addon.c for argument orders). */
 interface NativeAddon {
   gemm(...args: (number | boolean | Float32Array)[]): void;
+  packedBSize(K: number, N: number): number;
+  packB(transB: boolean, K: number, N: number, b: Float32Array, bOff: number, ldb: number, dst: Float32Array): void;
   unary(op: number, x: Float32Array, xOff: number, out: Float32Array, outOff: number, n: number): void;
   unaryBackward(op: number, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
   binary(op: number, meta: Float64Array, a: Float32Array, aOff: number, b: Float32Array, bOff: number, out: Float32Array, outOff: number): void;
@@ -111,7 +113,15 @@ function wrap(addon: NativeAddon): NativeBackend {
       p.a, p.aOff, p.lda, p.strideA,
       p.b, p.bOff, p.ldb, p.strideB,
       p.c, p.cOff, p.ldc, p.strideC, p.batch,
+      ...(p.packedB ? [p.packedB] : []),
     );
+  }
+
+  function packWeight(transB: boolean, K: number, N: number, b: Float32Array, bOff: number, ldb: number): Float32Array | null {
+    if (K === 0 || N === 0) return null;
+    const buf = new Float32Array(addon.packedBSize(K, N));
+    addon.packB(transB, K, N, b, bOff, ldb, buf);
+    return buf;
   }
 
   const attnMeta = new Float64Array(20);
@@ -121,6 +131,7 @@ function wrap(addon: NativeAddon): NativeBackend {
       return addon.getThreads();
     },
     gemm,
+    packWeight,
     binary(op, shape, a, aOff, aStrides, b, bOff, bStrides, out, outOff) {
       const nd = shape.length;
       if (nd > MAX_DIMS || aStrides.length !== nd || bStrides.length !== nd) {
