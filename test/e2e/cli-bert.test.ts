@@ -137,6 +137,9 @@ test('usage errors exit 2 naming the flag; a missing model folder exits 1', (t) 
   const noHead = cli(['fill-mask', '--model', 'models/sentiment', 'a [MASK] film']);
   assert.equal(noHead.code, 1);
   assert.match(noHead.err, /the checkpoint has no BertForMaskedLM head \(no "cls\.\*" weights\); it was saved as BertForSequenceClassification/);
+  const noFile = cli(['classify', '--model', 'models/sentiment', '--file', join(repoRoot, 'no-such-inputs.txt')]);
+  assert.equal(noFile.code, 1);
+  assert.match(noFile.err, /--file .*no-such-inputs\.txt: no such file\n/);
   const noValue = cli(['fill-mask', '--model']);
   assert.equal(noValue.code, 2);
   assert.match(noValue.err, /--model needs a value/);

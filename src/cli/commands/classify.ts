@@ -51,7 +51,9 @@ export async function readInputs(f: ParsedFlags, io: CliIO): Promise<string[]> {
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      throw new BertchatError('NOT_FOUND', `--file ${file}: ${(e as Error).message}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+      throw new BertchatError('NOT_FOUND', `--file ${file}: ${why}`);
     }
     return splitLines(text);
   }
