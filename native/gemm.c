@@ -178,6 +178,18 @@ int gemm_select(const char *name) {
 
 /* ---------- driver ---------- */
 
+/* K split into equal-ish blocks no larger than the configured kc. gemm_tile and gemm_pack_b_whole must agree on
+ * it: a pre-packed B is laid out in these blocks. */
+static long k_block(const gemm_impl *im, long K) {
+  long nkb = (K + im->kc - 1) / im->kc;
+  return (K + nkb - 1) / nkb;
+}
+
+/* N rounded up to whole nr-column panels: the row length of a packed B block. */
+static long n_padded(const gemm_impl *im, long N) {
+  return (N + im->nr - 1) / im->nr * im->nr;
+}
+
 /* C = beta*C over an m x n block (the K == 0 / alpha == 0 case). */
 static void scale_c(float *c, long ldc, long m, long n, float beta) {
   for (long i = 0; i < m; i++) {
@@ -200,8 +212,7 @@ static void gemm_tile(const gemm_impl *im, const gemm_args *p, long bi, long m0,
     return;
   }
   /* balanced blocks: split each dimension into equal-ish pieces no larger than the configured block */
-  long nkb = (K + im->kc - 1) / im->kc;
-  long KC = (K + nkb - 1) / nkb;
+  long KC = k_block(im, K);
   long nmb = (M + im->mc - 1) / im->mc;
   long MC = ((M + nmb - 1) / nmb + MR - 1) / MR * MR;
   long nnb = (N + im->nc - 1) / im->nc;
@@ -212,7 +223,7 @@ static void gemm_tile(const gemm_impl *im, const gemm_args *p, long bi, long m0,
   float *tmp = thread_scratch(2, (size_t)MR * NR);
   if (!bp || !ap || !tmp) return; /* out of memory: leave C (cannot report from here) */
   const long ldc = p->ldc;
-  const long npad = (p->N + NR - 1) / NR * NR; /* row length of a pre-packed B block */
+  const long npad = n_padded(im, p->N); /* row length of a pre-packed B block */
   for (long jc = 0; jc < N; jc += NC) {
     int nc = (int)(N - jc < NC ? N - jc : NC);
     for (long pc = 0; pc < K; pc += KC) {
@@ -460,8 +471,7 @@ void sgemm(const gemm_args *p, int nthreads) {
 
 long gemm_packed_b_floats(long K, long N) {
   const gemm_impl *im = gemm_current();
-  long npad = (N + im->nr - 1) / im->nr * im->nr;
-  return PACK_HEADER + PACK_ALIGN_FLOATS + K * npad;
+  return PACK_HEADER + PACK_ALIGN_FLOATS + K * n_padded(im, N);
 }
 
 static float *packed_start(const float *buf) {
@@ -471,9 +481,8 @@ static float *packed_start(const float *buf) {
 
 void gemm_pack_b_whole(const float *b, long ldb, int transB, long K, long N, float *buf) {
   const gemm_impl *im = gemm_current();
-  long nkb = (K + im->kc - 1) / im->kc;
-  long KC = (K + nkb - 1) / nkb;
-  long npad = (N + im->nr - 1) / im->nr * im->nr;
+  long KC = k_block(im, K);
+  long npad = n_padded(im, N);
   float *dst = packed_start(buf);
   for (long pc = 0; pc < K; pc += KC) {
     int kc = (int)(K - pc < KC ? K - pc : KC);

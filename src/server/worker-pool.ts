@@ -84,8 +84,7 @@ export class WorkerPool implements Engine {
         } else if (m.type === 'init-error') {
           void worker.terminate(); // it loaded nothing and will never serve: end it so the process can exit
           reject(fromWire(m.error));
-        }
-        else if (m.type === 'log') log[m.level](m.message);
+        } else if (m.type === 'log') log[m.level](m.message);
         else this.onJobMessage(slot, m);
       });
       worker.on('error', (err) => {
